@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * SRTP for RTP on the fast path (RFC 3711, RFC 7714), on OpenSSL EVP.
+ *
+ * The relay terminates SRTP on every hop: an inbound packet is replay-checked, authenticated
+ * and decrypted with the sending leg's keys; every forwarded copy is encrypted with the
+ * receiving leg's keys at the same packet index (the relay does not rewrite SSRC or SEQ, so
+ * the ROC of a forwarded stream is the ROC of its source). Outbound contexts therefore keep
+ * no per-stream state: the index travels with the packet.
+ *
+ * The API takes bursts (an array of packets in, a status per packet out) so that a
+ * multi-buffer engine can replace the per-packet loop without touching the callers.
+ * Results match libsrtp2 bit for bit (tests/unit/test_dp_srtp.c checks it).
+ *
+ * A context is used by one thread at a time (its leg's owner lcore); nothing here locks.
+ * SRTCP goes through libsrtp2 (dp_srtcp.h).
+ */
+#ifndef DP_SRTP_H
+#define DP_SRTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define DP_SRTP_MAX_TAG 16            /* the longest tag of any suite (GCM) */
+#define DP_SRTP_KEY_LIMIT (1ull << 48) /* packets per master key, RFC 3711 9.2 */
+#define DP_SRTP_REPLAY_WINDOW 128
+
+enum dp_srtp_dir {
+	DP_SRTP_INBOUND = 0,          /* unprotect: verify and decrypt */
+	DP_SRTP_OUTBOUND = 1,         /* protect: encrypt and tag */
+};
+
+struct dp_srtp_ctx;
+
+/*
+ * Derives the RTP session keys (RFC 3711 4.3, key derivation rate 0) from master = key ||
+ * salt for suite (enum dp_suite) and keys the OpenSSL contexts. Returns NULL when the
+ * suite is unknown, master_len is not the suite's key + salt length, or OpenSSL fails.
+ * The master and the derived keys are not kept beyond what OpenSSL holds; the caller wipes
+ * its copy of master.
+ */
+struct dp_srtp_ctx *dp_srtp_ctx_create(uint8_t suite, const uint8_t *master, size_t master_len,
+				       enum dp_srtp_dir dir);
+void dp_srtp_ctx_free(struct dp_srtp_ctx *ctx);
+
+/* Tag length of the context's suite: 10, 4 or 16. */
+unsigned int dp_srtp_tag_len(const struct dp_srtp_ctx *ctx);
+/* Packets processed with this context's key so far. */
+uint64_t dp_srtp_packets(const struct dp_srtp_ctx *ctx);
+
+/* Replay and ROC state of one inbound SSRC (RFC 3711 3.3.1, 3.3.2). Zero means "no packet yet". */
+struct dp_srtp_replay {
+	uint64_t top;                 /* highest authenticated index (ROC << 16 | SEQ) */
+	uint64_t window[DP_SRTP_REPLAY_WINDOW / 64]; /* bit k: index top - k was seen */
+	bool started;
+};
+
+/* One packet of a burst. */
+struct dp_srtp_pkt {
+	uint8_t *buf;                 /* start of the RTP header */
+	uint8_t *out;                 /* protect: where the SRTP packet goes (== buf for in place);
+					 needs len + tag bytes. unprotect: unused */
+	uint32_t len;                 /* in: packet length (with tag for unprotect); out: new length */
+	uint16_t hdr_len;             /* RTP header incl. CSRCs and extension (dp_rtp_parse) */
+	uint16_t seq;
+	uint32_t ssrc;
+	uint64_t index;               /* unprotect: out; protect: in (ROC << 16 | SEQ) */
+	struct dp_srtp_ctx *ctx;
+	struct dp_srtp_replay *replay; /* unprotect only */
+	uint16_t status;              /* out: 0, or enum dp_drop: SRTP_SHORT, SRTP_AUTH, SRTP_REPLAY,
+					 SRTP_KEY_LIMIT */
+};
+
+/*
+ * Unprotects n packets in place, in order (packets of the same stream may follow each other).
+ * Per packet (RFC 3711 3.3): estimate the index from pkt->replay, reject a replay, verify the
+ * tag, decrypt, and only then update the replay state. A packet that fails changes no state.
+ * Returns the number of packets with status 0.
+ */
+unsigned int dp_srtp_unprotect_burst(struct dp_srtp_pkt *pkts, unsigned int n);
+
+/*
+ * Protects n packets: copies the header to out (unless out == buf), encrypts the payload
+ * into out and appends the tag; len becomes the SRTP length. Returns the number with status 0.
+ */
+unsigned int dp_srtp_protect_burst(struct dp_srtp_pkt *pkts, unsigned int n);
+
+/*
+ * Index estimation alone (RFC 3711 3.3.1 / appendix A), exposed for tests: the index of
+ * `seq` given the replay state (top). Returns seq itself when the state has not started.
+ */
+uint64_t dp_srtp_estimate_index(const struct dp_srtp_replay *r, uint16_t seq);
+
+/* Constant-time comparison: 0 when equal. */
+int dp_srtp_memcmp_ct(const void *a, const void *b, size_t len);
+
+#endif /* DP_SRTP_H */
