@@ -116,7 +116,8 @@ void dp_config_defaults(struct dp_config *cfg);
 /*
  * Reads and validates `path`. Returns 0, or -1 with a message in err of the form
  * "FILE:LINE: what is wrong" (LINE of the offending setting when libconfig knows it).
- * Every error found is reported, one per line, up to errlen.
+ * Every error found is reported, one per line, up to errlen: sorted by line, separated by
+ * '\n' (no trailing newline), as many whole lines as fit, then a count of the rest.
  */
 int dp_config_load(struct dp_config *cfg, const char *path, char *err, size_t errlen);
 

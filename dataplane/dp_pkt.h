@@ -75,11 +75,11 @@ enum dp_demux {
 	DP_DEMUX_UNKNOWN = 0,
 	DP_DEMUX_STUN,                /* 0..3 */
 	DP_DEMUX_DTLS,                /* 20..63 */
-	DP_DEMUX_RTP,                 /* 128..191, second byte & 0x7f not in 64..95 */
+	DP_DEMUX_RTP,                 /* 128..191, second byte not in 192..223 */
 	DP_DEMUX_RTCP,                /* 128..191, second byte in 192..223 */
 };
 
-/* len may be 0 (-> UNKNOWN). RTP/RTCP need at least 2 bytes. */
+/* len may be 0: shorter than 2 bytes -> UNKNOWN (no protocol here fits in one byte). */
 enum dp_demux dp_demux(const uint8_t *p, uint32_t len);
 
 struct dp_rtp_info {
@@ -132,11 +132,20 @@ struct dp_arp_info {
 /* Parses the ARP payload at frame + 14. 0 or -DP_DROP_ARP_BAD. */
 int dp_arp_parse(const uint8_t *frame, uint32_t len, struct dp_arp_info *ai);
 
-/* Internet checksum (RFC 1071) over buf, folded, starting from `sum` (host order, unfolded). */
+/*
+ * Internet checksum (RFC 1071). dp_csum_add adds buf, read as big-endian 16-bit words, to the
+ * running sum (host order, unfolded); any alignment, and an odd length is padded with a zero
+ * byte, so only the last piece of a chained sum may be odd. dp_csum_fold folds the sum and
+ * returns its one's complement in host order: the value for the checksum field (store it
+ * with htons), or 0 when the summed bytes hold a valid checksum.
+ */
 uint32_t dp_csum_add(uint32_t sum, const void *buf, size_t len);
 uint16_t dp_csum_fold(uint32_t sum);
 
-/* Checksum of an IPv6 upper-layer packet (RFC 8200 8.1): pseudo header + l4 bytes. */
+/*
+ * Checksum of an IPv6 upper-layer packet (RFC 8200 8.1): pseudo header + l4 bytes, folded as
+ * dp_csum_fold does. For UDP the caller sends a computed 0 as 0xffff.
+ */
 uint16_t dp_csum_ipv6(const uint8_t src[16], const uint8_t dst[16], uint8_t proto,
 		      const void *l4, uint32_t l4_len);
 uint16_t dp_csum_ipv4_l4(const uint8_t src[4], const uint8_t dst[4], uint8_t proto,

@@ -153,7 +153,11 @@ bool dp_endpoint_is_v4(const struct dp_endpoint *ep);
 /* "198.18.0.1:4000" or "[2001:db8::1]:4000"; returns buf. len >= DP_ENDPOINT_STRLEN. */
 #define DP_ENDPOINT_STRLEN 56
 char *dp_endpoint_format(const struct dp_endpoint *ep, char *buf, size_t len);
-/* Parses the format above (and a bare IPv6 in brackets); 0 or -EINVAL. */
+/*
+ * Parses the format above: a port (1..65535) is required, IPv6 needs its brackets, nothing
+ * may follow the port. "[::ffff:a.b.c.d]:port" is accepted and stored IPv4-mapped.
+ * 0 or -EINVAL; *ep is written only on success.
+ */
 int dp_endpoint_parse(const char *s, struct dp_endpoint *ep);
 
 struct dp_leg_spec {
@@ -246,7 +250,9 @@ struct dp_msg_builder {
 	uint8_t *buf;
 	size_t cap;
 	size_t len;
-	int err;                      /* first error, sticky: -ENOSPC */
+	int err;                      /* first error, sticky: -ENOSPC (cap, or DP_MSG_MAX,
+				       * reached), -EINVAL (value > 65535 bytes, nesting
+				       * deeper than 4, unbalanced nest_end) */
 	unsigned int depth;
 	size_t nest[4];
 };
@@ -297,8 +303,11 @@ int dp_proto_encode_leg(uint8_t *buf, size_t cap, uint16_t type, uint32_t seq,
 /*
  * Decodes DP_MSG_LEG_ADD / DP_MSG_LEG_UPDATE. Checks every value: ids non-zero, suite
  * known, key lengths equal to the suite's key + salt, 1..DP_LEG_MAX_SSRCS SSRCs, no SSRC
- * twice, flags known. On add, every DP_LEG_HAS_ALL_REQUIRED field must be present.
- * On failure *err_text (if not NULL) points to a static explanation.
+ * twice, flags known, remote port non-zero and address specified. On add, every
+ * DP_LEG_HAS_ALL_REQUIRED field must be present. On update without a suite, each key must
+ * have the length of some suite (the dataplane checks it against the leg's suite), and a
+ * new suite needs both keys. A single-valued attribute given twice is -EINVAL. On failure
+ * *spec is wiped and *err_text (if not NULL) points to a static explanation.
  */
 int dp_proto_decode_leg(const struct dp_msg *msg, struct dp_leg_spec *spec, const char **err_text);
 
@@ -312,10 +321,16 @@ void dp_proto_reply_begin(struct dp_msg_builder *b, uint8_t *buf, size_t cap,
 /* Reads a reply's status and error text (err may be NULL). 0 or -EPROTO. */
 int dp_proto_reply_status(const struct dp_msg *reply, uint32_t *status, char *err, size_t err_len);
 
+/*
+ * Writes leg id, conf id, suite, media port, SSRCs, flags, owner and the counters (as
+ * NEST_COUNTER named after the fields of struct dp_leg_counters); REMOTE only when
+ * spec.has holds DP_LEG_HAS_REMOTE, LATCHED only when latched; keys never.
+ */
 void dp_proto_put_leg_info(struct dp_msg_builder *b, const struct dp_leg_info *info);
 /* Decodes one DP_ATTR_NEST_LEG_INFO attribute's value. */
 int dp_proto_get_leg_info(const struct dp_attr *nest, struct dp_leg_info *info);
 
+/* VERSION, SRTP_BACKEND, UPTIME, then the counts as NEST_COUNTER named after the fields. */
 void dp_proto_put_health(struct dp_msg_builder *b, const struct dp_health *h);
 int dp_proto_get_health(const struct dp_attr *nest, struct dp_health *h);
 

@@ -1,1 +1,582 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * SRTP for RTP on OpenSSL (RFC 3711, RFC 7714); the contract is dp_srtp.h.
+ *
+ * Per context, everything keyed is set up once at create: one EVP_CIPHER_CTX holding the
+ * expanded session key (only the IV changes per packet) and, for the HMAC suites, the
+ * SHA-1 states after the HMAC key blocks (key ^ ipad, key ^ opad). A packet's HMAC then
+ * starts from a copy of those states: no allocation and no key schedule per packet.
+ * (OpenSSL 3.0's EVP_MAC_init() without a key is correct but duplicates the digest
+ * context, two allocations per packet; the low-level SHA-1 calls avoid that.)
+ */
+/* The precomputed HMAC states need the low-level SHA-1 API, deprecated but kept in 3.x. */
+#define OPENSSL_SUPPRESS_DEPRECATED
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+
+#include "dp_drop.h"
+#include "dp_proto.h"
+#include "dp_srtp.h"
+
+#ifdef OPENSSL_NO_DEPRECATED_3_0
+#error "dp_srtp.c needs OpenSSL's low-level SHA-1 functions (SHA1_Init, SHA1_Update, SHA1_Final)"
+#endif
+
+/* Benchmark builds replay a pcap in a loop, so they skip the replay rejection only. */
+#ifdef DP_PERF_REPLAY_OFF
+#define FP_REPLAY_CHECK 0
+#else
+#define FP_REPLAY_CHECK 1
+#endif
+
+#define FP_RTP_HDR_MIN 12
+#define FP_SALT_MAX 14              /* AES-CM session salt; GCM uses the first 12 bytes */
+#define FP_AUTH_KEY_LEN 20          /* HMAC-SHA1 session key, RFC 3711 4.3.2 */
+#define FP_KEY_MAX 32
+#define FP_GCM_IV_LEN 12
+#define FP_HMAC_BLOCK 64
+#define FP_CHUNK (1 << 30)          /* EVP lengths are int: longer inputs go in pieces */
+
+/* KDF labels, RFC 3711 4.3.2 */
+#define FP_LABEL_ENC 0x00
+#define FP_LABEL_AUTH 0x01
+#define FP_LABEL_SALT 0x02
+
+struct fp_suite {
+	uint8_t key_len;              /* master and session key */
+	uint8_t salt_len;             /* master and session salt */
+	uint8_t tag_len;
+	bool gcm;
+};
+
+/* Indexed by enum dp_suite; key_len 0 marks a suite we do not have. */
+static const struct fp_suite fp_suites[DP_SUITE_MAX] = {
+	[DP_SUITE_AES_CM_128_HMAC_SHA1_80] = { 16, 14, 10, false },
+	[DP_SUITE_AES_CM_128_HMAC_SHA1_32] = { 16, 14, 4, false },
+	[DP_SUITE_AEAD_AES_128_GCM] = { 16, 12, 16, true },
+	[DP_SUITE_AEAD_AES_256_GCM] = { 32, 12, 16, true },
+};
+
+struct dp_srtp_ctx {
+	EVP_CIPHER_CTX *cipher;       /* AES-CTR or AES-GCM, keyed; only the IV changes */
+	uint64_t packets;             /* packets that used the key (DP_SRTP_KEY_LIMIT) */
+	uint64_t salt_hi;             /* session salt as big-endian words, ready to XOR into */
+	uint64_t salt_lo;             /* the IV: see fp_ctx_key */
+	uint8_t tag_len;
+	bool gcm;
+	uint8_t suite;
+	uint8_t dir;                  /* enum dp_srtp_dir */
+	SHA_CTX hmac_inner;           /* SHA-1 after (auth key ^ ipad), HMAC suites only */
+	SHA_CTX hmac_outer;           /* SHA-1 after (auth key ^ opad) */
+};
+
+static inline uint16_t
+fp_rd16(const uint8_t *p)
+{
+	return (uint16_t)((unsigned int)p[0] << 8 | p[1]);
+}
+
+static inline uint32_t
+fp_rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline uint64_t
+fp_rd64(const uint8_t *p)
+{
+	return (uint64_t)fp_rd32(p) << 32 | fp_rd32(p + 4);
+}
+
+static inline void
+fp_wr32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static inline void
+fp_wr64(uint8_t *p, uint64_t v)
+{
+	fp_wr32(p, (uint32_t)(v >> 32));
+	fp_wr32(p + 4, (uint32_t)v);
+}
+
+/*
+ * The AES-CM PRF of RFC 3711 4.3.1 with key derivation rate 0: the keystream of AES-CTR
+ * under the master key from IV = (master salt XOR label << 48) << 16. A 12-byte GCM
+ * master salt is zero-padded to 14 bytes first, as libsrtp2 does. 0 or -1.
+ */
+static int
+fp_kdf(EVP_CIPHER_CTX *kctx, const EVP_CIPHER *prf, const uint8_t *master_key,
+	 const uint8_t salt14[FP_SALT_MAX], uint8_t label, uint8_t *out, int out_len)
+{
+	static const uint8_t zero[FP_KEY_MAX];
+	uint8_t iv[16];
+	int n = 0;
+	int ok;
+
+	memcpy(iv, salt14, FP_SALT_MAX);
+	iv[7] ^= label;
+	iv[14] = 0;
+	iv[15] = 0;
+	ok = EVP_EncryptInit_ex(kctx, prf, NULL, master_key, iv) == 1 &&
+	     EVP_EncryptUpdate(kctx, out, &n, zero, out_len) == 1 && n == out_len;
+	OPENSSL_cleanse(iv, sizeof(iv));
+	return ok ? 0 : -1;
+}
+
+/* Derives the RTP session keys from master = key || salt. 0 or -1. */
+static int
+fp_derive(const struct fp_suite *s, const uint8_t *master, uint8_t *enc_key,
+	    uint8_t *auth_key, uint8_t *salt)
+{
+	uint8_t salt14[FP_SALT_MAX] = { 0 };
+	EVP_CIPHER_CTX *kctx;
+	const EVP_CIPHER *prf;
+	int rc = -1;
+
+	prf = s->key_len == 32 ? EVP_aes_256_ctr() : EVP_aes_128_ctr();
+	kctx = EVP_CIPHER_CTX_new();
+	if (kctx == NULL)
+		return -1;
+	memcpy(salt14, master + s->key_len, s->salt_len);
+	if (fp_kdf(kctx, prf, master, salt14, FP_LABEL_ENC, enc_key, s->key_len) != 0)
+		goto out;
+	if (!s->gcm && fp_kdf(kctx, prf, master, salt14, FP_LABEL_AUTH, auth_key,
+				FP_AUTH_KEY_LEN) != 0)
+		goto out;
+	if (fp_kdf(kctx, prf, master, salt14, FP_LABEL_SALT, salt, s->salt_len) != 0)
+		goto out;
+	rc = 0;
+out:
+	OPENSSL_cleanse(salt14, sizeof(salt14));
+	EVP_CIPHER_CTX_free(kctx);
+	return rc;
+}
+
+/* SHA-1 state after one HMAC key block (RFC 2104): key zero-padded to 64 bytes ^ pad. */
+static void
+fp_hmac_state(SHA_CTX *c, const uint8_t *key, uint8_t pad)
+{
+	uint8_t block[FP_HMAC_BLOCK];
+
+	memset(block, pad, sizeof(block));
+	for (unsigned int i = 0; i < FP_AUTH_KEY_LEN; i++)
+		block[i] ^= key[i];
+	SHA1_Init(c);
+	SHA1_Update(c, block, sizeof(block));
+	OPENSSL_cleanse(block, sizeof(block));
+}
+
+/*
+ * Keys ctx from session keys (auth_key is ignored for GCM). Separate from the KDF so that
+ * the tests can feed the session keys of published vectors. 0 or -1.
+ */
+static int
+fp_ctx_key(struct dp_srtp_ctx *ctx, const uint8_t *enc_key, const uint8_t *auth_key,
+	     const uint8_t *salt)
+{
+	const struct fp_suite *s = &fp_suites[ctx->suite];
+	const EVP_CIPHER *c;
+	int enc = ctx->dir == DP_SRTP_OUTBOUND;
+
+	if (s->gcm)
+		c = s->key_len == 32 ? EVP_aes_256_gcm() : EVP_aes_128_gcm();
+	else
+		c = EVP_aes_128_ctr();
+	if (EVP_CipherInit_ex(ctx->cipher, c, NULL, NULL, NULL, enc) != 1)
+		return -1;
+	if (s->gcm && EVP_CIPHER_CTX_ctrl(ctx->cipher, EVP_CTRL_AEAD_SET_IVLEN, FP_GCM_IV_LEN,
+					  NULL) != 1)
+		return -1;
+	if (EVP_CipherInit_ex(ctx->cipher, NULL, NULL, enc_key, NULL, enc) != 1)
+		return -1;
+	/* AES-CM: bytes 0..7 and 8..13 || 00 00 of the IV; GCM: bytes 0..3 and 4..11 */
+	if (s->gcm) {
+		ctx->salt_hi = fp_rd32(salt);
+		ctx->salt_lo = fp_rd64(salt + 4);
+	} else {
+		ctx->salt_hi = fp_rd64(salt);
+		ctx->salt_lo = (uint64_t)fp_rd32(salt + 8) << 32 |
+			       (uint64_t)fp_rd16(salt + 12) << 16;
+		fp_hmac_state(&ctx->hmac_inner, auth_key, 0x36);
+		fp_hmac_state(&ctx->hmac_outer, auth_key, 0x5c);
+	}
+	return 0;
+}
+
+/* A context for a known suite and direction, not yet keyed. */
+static struct dp_srtp_ctx *
+fp_ctx_alloc(uint8_t suite, enum dp_srtp_dir dir)
+{
+	const struct fp_suite *s = &fp_suites[suite];
+	struct dp_srtp_ctx *ctx;
+
+	ctx = calloc(1, sizeof(*ctx));
+	if (ctx == NULL)
+		return NULL;
+	ctx->tag_len = s->tag_len;
+	ctx->gcm = s->gcm;
+	ctx->suite = suite;
+	ctx->dir = (uint8_t)dir;
+	ctx->cipher = EVP_CIPHER_CTX_new();
+	if (ctx->cipher == NULL) {
+		free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+struct dp_srtp_ctx *
+dp_srtp_ctx_create(uint8_t suite, const uint8_t *master, size_t master_len,
+		   enum dp_srtp_dir dir)
+{
+	uint8_t enc_key[FP_KEY_MAX];
+	uint8_t auth_key[FP_AUTH_KEY_LEN];
+	uint8_t salt[FP_SALT_MAX];
+	const struct fp_suite *s;
+	struct dp_srtp_ctx *ctx;
+	int rc;
+
+	if (suite >= DP_SUITE_MAX || fp_suites[suite].key_len == 0 || master == NULL)
+		return NULL;
+	if (dir != DP_SRTP_INBOUND && dir != DP_SRTP_OUTBOUND)
+		return NULL;
+	s = &fp_suites[suite];
+	if (master_len != (size_t)s->key_len + s->salt_len)
+		return NULL;
+	ctx = fp_ctx_alloc(suite, dir);
+	if (ctx == NULL)
+		return NULL;
+	rc = fp_derive(s, master, enc_key, auth_key, salt);
+	if (rc == 0)
+		rc = fp_ctx_key(ctx, enc_key, auth_key, salt);
+	OPENSSL_cleanse(enc_key, sizeof(enc_key));
+	OPENSSL_cleanse(auth_key, sizeof(auth_key));
+	OPENSSL_cleanse(salt, sizeof(salt));
+	if (rc != 0) {
+		dp_srtp_ctx_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+void
+dp_srtp_ctx_free(struct dp_srtp_ctx *ctx)
+{
+	if (ctx == NULL)
+		return;
+	EVP_CIPHER_CTX_free(ctx->cipher);
+	OPENSSL_cleanse(ctx, sizeof(*ctx));
+	free(ctx);
+}
+
+unsigned int
+dp_srtp_tag_len(const struct dp_srtp_ctx *ctx)
+{
+	return ctx->tag_len;
+}
+
+uint64_t
+dp_srtp_packets(const struct dp_srtp_ctx *ctx)
+{
+	return ctx->packets;
+}
+
+int
+dp_srtp_memcmp_ct(const void *a, const void *b, size_t len)
+{
+	return CRYPTO_memcmp(a, b, len) == 0 ? 0 : 1;
+}
+
+/* RFC 3711 3.3.1 and appendix A. */
+uint64_t
+dp_srtp_estimate_index(const struct dp_srtp_replay *r, uint16_t seq)
+{
+	uint32_t roc, v;
+	uint16_t s_l;
+
+	if (!r->started)
+		return seq;
+	roc = (uint32_t)(r->top >> 16);
+	s_l = (uint16_t)r->top;
+	v = roc;
+	if (s_l < 0x8000) {
+		/* Before the first wrap there is no earlier ROC to go back to. */
+		if ((uint32_t)seq > (uint32_t)s_l + 0x8000 && roc > 0)
+			v = roc - 1;
+	} else {
+		if ((uint32_t)seq < (uint32_t)s_l - 0x8000)
+			v = roc + 1;  /* wraps at 2^32 like the 32-bit ROC itself */
+	}
+	return (uint64_t)v << 16 | seq;
+}
+
+/* True when index was seen or is older than the window (RFC 3711 3.3.2). */
+static inline bool
+fp_replay_rejects(const struct dp_srtp_replay *r, uint64_t index)
+{
+	uint64_t d;
+
+	if (!r->started || index > r->top)
+		return false;
+	d = r->top - index;
+	if (d >= DP_SRTP_REPLAY_WINDOW)
+		return true;
+	return (r->window[d >> 6] >> (d & 63)) & 1;
+}
+
+/* Records an authenticated index. */
+static inline void
+fp_replay_update(struct dp_srtp_replay *r, uint64_t index)
+{
+	uint64_t d;
+
+	if (!r->started) {
+		r->top = index;
+		r->window[0] = 1;
+		r->window[1] = 0;
+		r->started = true;
+		return;
+	}
+	if (index > r->top) {
+		d = index - r->top;
+		if (d >= 128) {
+			r->window[1] = 0;
+			r->window[0] = 0;
+		} else if (d >= 64) {
+			r->window[1] = r->window[0] << (d - 64);
+			r->window[0] = 0;
+		} else {
+			r->window[1] = r->window[1] << d | r->window[0] >> (64 - d);
+			r->window[0] <<= d;
+		}
+		r->window[0] |= 1;
+		r->top = index;
+		return;
+	}
+	d = r->top - index;
+	if (d < DP_SRTP_REPLAY_WINDOW)
+		r->window[d >> 6] |= 1ull << (d & 63);
+}
+
+/*
+ * AES-CM IV (RFC 3711 4.1.1): (salt << 16) ^ (SSRC << 64) ^ (index << 16), built in two
+ * 64-bit words (byte-wise XORs into a copy of the salt stall store forwarding).
+ */
+static inline void
+fp_cm_iv(const struct dp_srtp_ctx *ctx, uint8_t iv[16], uint32_t ssrc, uint64_t index)
+{
+	fp_wr64(iv, ctx->salt_hi ^ ssrc);
+	fp_wr64(iv + 8, ctx->salt_lo ^ (index << 16));
+}
+
+/* AES-GCM IV (RFC 7714 8.1): (00 00 || SSRC || ROC || SEQ) ^ salt. */
+static inline void
+fp_gcm_iv(const struct dp_srtp_ctx *ctx, uint8_t iv[FP_GCM_IV_LEN], uint32_t ssrc,
+	  uint64_t index)
+{
+	fp_wr32(iv, (uint32_t)ctx->salt_hi ^ (ssrc >> 16));
+	fp_wr64(iv + 4, ctx->salt_lo ^ ((uint64_t)(ssrc & 0xffff) << 48 |
+				      (index & 0xffffffffffffull)));
+}
+
+/* EVP_CipherUpdate over n bytes, in pieces that fit its int length. 0 or -1. */
+static inline int
+fp_update(EVP_CIPHER_CTX *c, uint8_t *out, const uint8_t *in, uint32_t n)
+{
+	while (n > 0) {
+		int chunk = n > FP_CHUNK ? FP_CHUNK : (int)n;
+		int outl;
+
+		if (EVP_CipherUpdate(c, out, &outl, in, chunk) != 1 || outl != chunk)
+			return -1;
+		out += chunk;
+		in += chunk;
+		n -= (uint32_t)chunk;
+	}
+	return 0;
+}
+
+/* AES-CTR over n bytes from in to out (may be equal) at iv. 0 or -1. */
+static inline int
+fp_ctr(struct dp_srtp_ctx *ctx, const uint8_t iv[16], uint8_t *out, const uint8_t *in,
+	 uint32_t n)
+{
+	if (EVP_CipherInit_ex(ctx->cipher, NULL, NULL, NULL, iv, -1) != 1)
+		return -1;
+	return fp_update(ctx->cipher, out, in, n);
+}
+
+/* The full HMAC-SHA1 of msg || ROC (RFC 3711 4.2.1) into mac (20 bytes). */
+static inline void
+fp_hmac(const struct dp_srtp_ctx *ctx, const uint8_t *msg, uint32_t len, uint32_t roc,
+	  uint8_t mac[SHA_DIGEST_LENGTH])
+{
+	SHA_CTX c;
+	uint8_t r[4];
+
+	fp_wr32(r, roc);
+	c = ctx->hmac_inner;
+	SHA1_Update(&c, msg, len);
+	SHA1_Update(&c, r, sizeof(r));
+	SHA1_Final(mac, &c);
+	c = ctx->hmac_outer;
+	SHA1_Update(&c, mac, SHA_DIGEST_LENGTH);
+	SHA1_Final(mac, &c);
+}
+
+/*
+ * AES-GCM over the payload with the header as AAD. Encrypt: writes the tag to tag.
+ * Decrypt: checks the tag at tag; the payload is already overwritten when that fails.
+ * 0 or -1.
+ */
+static inline int
+fp_gcm(struct dp_srtp_ctx *ctx, const uint8_t iv[FP_GCM_IV_LEN], const uint8_t *aad,
+	 uint32_t aad_len, uint8_t *out, const uint8_t *in, uint32_t n, uint8_t *tag)
+{
+	EVP_CIPHER_CTX *c = ctx->cipher;
+	int outl;
+
+	if (EVP_CipherInit_ex(c, NULL, NULL, NULL, iv, -1) != 1)
+		return -1;
+	if (ctx->dir == DP_SRTP_INBOUND &&
+	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, DP_SRTP_MAX_TAG, tag) != 1)
+		return -1;
+	if (EVP_CipherUpdate(c, NULL, &outl, aad, (int)aad_len) != 1)
+		return -1;
+	if (fp_update(c, out, in, n) != 0)
+		return -1;
+	if (EVP_CipherFinal_ex(c, out + n, &outl) != 1)
+		return -1;
+	if (ctx->dir == DP_SRTP_OUTBOUND &&
+	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, DP_SRTP_MAX_TAG, tag) != 1)
+		return -1;
+	return 0;
+}
+
+static uint16_t
+fp_unprotect_one(struct dp_srtp_pkt *p)
+{
+	struct dp_srtp_ctx *ctx = p->ctx;
+	struct dp_srtp_replay *r = p->replay;
+	uint8_t *buf = p->buf;
+	uint32_t tag_len = ctx->tag_len;
+	uint32_t hdr_len = p->hdr_len;
+	uint32_t len = p->len;
+	uint32_t n, ssrc;
+	uint64_t index;
+
+	if (hdr_len < FP_RTP_HDR_MIN || len < hdr_len + tag_len)
+		return DP_DROP_SRTP_SHORT;
+	if (ctx->packets >= DP_SRTP_KEY_LIMIT)
+		return DP_DROP_SRTP_KEY_LIMIT;
+	ssrc = fp_rd32(buf + 8);
+	index = dp_srtp_estimate_index(r, fp_rd16(buf + 2));
+	if (FP_REPLAY_CHECK && fp_replay_rejects(r, index))
+		return DP_DROP_SRTP_REPLAY;
+	n = len - hdr_len - tag_len;
+	if (ctx->gcm) {
+		uint8_t iv[FP_GCM_IV_LEN];
+
+		fp_gcm_iv(ctx, iv, ssrc, index);
+		if (fp_gcm(ctx, iv, buf, hdr_len, buf + hdr_len, buf + hdr_len, n,
+			     buf + hdr_len + n) != 0)
+			return DP_DROP_SRTP_AUTH;
+	} else {
+		uint8_t mac[SHA_DIGEST_LENGTH];
+		uint8_t iv[16];
+
+		/* Authenticate before decrypting: a forgery leaves the buffer as it came. */
+		fp_hmac(ctx, buf, len - tag_len, (uint32_t)(index >> 16), mac);
+		if (CRYPTO_memcmp(mac, buf + len - tag_len, tag_len) != 0)
+			return DP_DROP_SRTP_AUTH;
+		fp_cm_iv(ctx, iv, ssrc, index);
+		if (fp_ctr(ctx, iv, buf + hdr_len, buf + hdr_len, n) != 0)
+			return DP_DROP_SRTP_AUTH;
+	}
+	fp_replay_update(r, index);
+	ctx->packets++;
+	p->index = index;
+	p->len = len - tag_len;
+	return DP_DROP_NONE;
+}
+
+unsigned int
+dp_srtp_unprotect_burst(struct dp_srtp_pkt *pkts, unsigned int n)
+{
+	unsigned int ok = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		pkts[i].status = fp_unprotect_one(&pkts[i]);
+		ok += pkts[i].status == DP_DROP_NONE;
+	}
+	return ok;
+}
+
+static uint16_t
+fp_protect_one(struct dp_srtp_pkt *p)
+{
+	struct dp_srtp_ctx *ctx = p->ctx;
+	const uint8_t *in = p->buf;
+	uint8_t *out = p->out;
+	uint32_t tag_len = ctx->tag_len;
+	uint32_t hdr_len = p->hdr_len;
+	uint32_t len = p->len;
+	uint32_t n, ssrc;
+	uint64_t index;
+
+	if (hdr_len < FP_RTP_HDR_MIN || len < hdr_len || len > UINT32_MAX - tag_len)
+		return DP_DROP_SRTP_SHORT;
+	if (ctx->packets >= DP_SRTP_KEY_LIMIT)
+		return DP_DROP_SRTP_KEY_LIMIT;
+	if (out != in)
+		memcpy(out, in, hdr_len);
+	/* The ROC comes with the packet; SEQ and SSRC are what the receiver will read. */
+	ssrc = fp_rd32(out + 8);
+	index = (p->index >> 16 & 0xffffffffu) << 16 | fp_rd16(out + 2);
+	n = len - hdr_len;
+	if (ctx->gcm) {
+		uint8_t iv[FP_GCM_IV_LEN];
+
+		fp_gcm_iv(ctx, iv, ssrc, index);
+		if (fp_gcm(ctx, iv, out, hdr_len, out + hdr_len, in + hdr_len, n,
+			     out + len) != 0)
+			return DP_DROP_SRTP_AUTH;
+	} else {
+		uint8_t mac[SHA_DIGEST_LENGTH];
+		uint8_t iv[16];
+
+		fp_cm_iv(ctx, iv, ssrc, index);
+		if (fp_ctr(ctx, iv, out + hdr_len, in + hdr_len, n) != 0)
+			return DP_DROP_SRTP_AUTH;
+		fp_hmac(ctx, out, len, (uint32_t)(index >> 16), mac);
+		memcpy(out + len, mac, tag_len);
+	}
+	ctx->packets++;
+	p->index = index;
+	p->len = len + tag_len;
+	return DP_DROP_NONE;
+}
+
+unsigned int
+dp_srtp_protect_burst(struct dp_srtp_pkt *pkts, unsigned int n)
+{
+	unsigned int ok = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		pkts[i].status = fp_protect_one(&pkts[i]);
+		ok += pkts[i].status == DP_DROP_NONE;
+	}
+	return ok;
+}

@@ -46,7 +46,7 @@ void dp_srtp_ctx_free(struct dp_srtp_ctx *ctx);
 
 /* Tag length of the context's suite: 10, 4 or 16. */
 unsigned int dp_srtp_tag_len(const struct dp_srtp_ctx *ctx);
-/* Packets processed with this context's key so far. */
+/* Packets processed with this context's key so far (those that failed do not count). */
 uint64_t dp_srtp_packets(const struct dp_srtp_ctx *ctx);
 
 /* Replay and ROC state of one inbound SSRC (RFC 3711 3.3.1, 3.3.2). Zero means "no packet yet". */
@@ -63,9 +63,10 @@ struct dp_srtp_pkt {
 					 needs len + tag bytes. unprotect: unused */
 	uint32_t len;                 /* in: packet length (with tag for unprotect); out: new length */
 	uint16_t hdr_len;             /* RTP header incl. CSRCs and extension (dp_rtp_parse) */
-	uint16_t seq;
-	uint32_t ssrc;
-	uint64_t index;               /* unprotect: out; protect: in (ROC << 16 | SEQ) */
+	uint16_t seq;                 /* for the caller: the crypto reads SEQ and SSRC from */
+	uint32_t ssrc;                /* the header itself */
+	uint64_t index;               /* unprotect: out; protect: in (ROC << 16 | SEQ; the ROC
+					 is taken from it, SEQ from the header) */
 	struct dp_srtp_ctx *ctx;
 	struct dp_srtp_replay *replay; /* unprotect only */
 	uint16_t status;              /* out: 0, or enum dp_drop: SRTP_SHORT, SRTP_AUTH, SRTP_REPLAY,
@@ -75,14 +76,16 @@ struct dp_srtp_pkt {
 /*
  * Unprotects n packets in place, in order (packets of the same stream may follow each other).
  * Per packet (RFC 3711 3.3): estimate the index from pkt->replay, reject a replay, verify the
- * tag, decrypt, and only then update the replay state. A packet that fails changes no state.
+ * tag, decrypt, and only then update the replay state. A packet that fails changes no state;
+ * its bytes are unspecified afterwards (AES-GCM decrypts while it verifies), so it is dropped.
  * Returns the number of packets with status 0.
  */
 unsigned int dp_srtp_unprotect_burst(struct dp_srtp_pkt *pkts, unsigned int n);
 
 /*
  * Protects n packets: copies the header to out (unless out == buf), encrypts the payload
- * into out and appends the tag; len becomes the SRTP length. Returns the number with status 0.
+ * into out and appends the tag; len becomes the SRTP length. out is buf or does not overlap
+ * it. Returns the number with status 0.
  */
 unsigned int dp_srtp_protect_burst(struct dp_srtp_pkt *pkts, unsigned int n);
 

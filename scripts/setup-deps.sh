@@ -17,7 +17,7 @@ SRTP_STAMP=$SRTP_PREFIX/lib/pkgconfig/libsrtp2.pc
 PKGS=(
     build-essential pkg-config meson ninja-build python3 git ca-certificates
     dpdk dpdk-dev libdpdk-dev
-    libssl-dev libconfig-dev libhiredis-dev libcunit1-dev libpcap-dev libbsd-dev
+    libssl-dev libconfig-dev libhiredis-dev libcunit1-dev libpcap-dev libjansson-dev
     redis-server
     ffmpeg
     clang libclang-rt-14-dev llvm

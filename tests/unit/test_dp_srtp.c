@@ -1,1 +1,1273 @@
-int main(void) { return 0; }
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * SRTP and SRTCP: published vectors (RFC 3711 B.2/B.3, RFC 7714 16.1.1/16.2.1, libsrtp2's
+ * reference packets), bit-for-bit agreement with libsrtp2 for every suite, replay and ROC
+ * handling, length checks and the key limit.
+ *
+ * dp_srtp.c is included so that the tests reach its statics (session keying from published
+ * session keys, the KDF, the packet counter); the library's copy is then not linked.
+ */
+/* Must precede every OpenSSL header, as in dp_srtp.c. */
+#define OPENSSL_SUPPRESS_DEPRECATED
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <srtp2/srtp.h>
+
+#include "ut.h"
+#include "dp_srtcp.h"
+#include "dp_srtp.c"
+
+#define T_BUF 2048
+#define T_SUITES 4
+
+static const uint8_t t_suites[T_SUITES] = {
+	DP_SUITE_AES_CM_128_HMAC_SHA1_80,
+	DP_SUITE_AES_CM_128_HMAC_SHA1_32,
+	DP_SUITE_AEAD_AES_128_GCM,
+	DP_SUITE_AEAD_AES_256_GCM,
+};
+
+/* What a replayed packet gets: benchmark builds accept it (DP_PERF_REPLAY_OFF). */
+static const uint16_t t_replay = FP_REPLAY_CHECK ? DP_DROP_SRTP_REPLAY : DP_DROP_NONE;
+
+/* A packet buffer that libsrtp2 may treat as 32-bit words. */
+struct t_buf {
+	uint32_t w[T_BUF / 4];
+};
+
+static uint64_t t_rng_state;
+
+/* splitmix64: fixed seed, so that a failure reproduces. */
+static uint64_t
+t_rand(void)
+{
+	uint64_t z = (t_rng_state += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static uint32_t
+t_below(uint32_t n)
+{
+	return (uint32_t)(t_rand() % n);
+}
+
+static void
+t_fill(uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (uint8_t)t_rand();
+}
+
+static size_t
+t_unhex(const char *hex, uint8_t *out, size_t cap)
+{
+	size_t n = 0;
+	int hi = -1;
+
+	for (const char *c = hex; *c != '\0'; c++) {
+		int v;
+
+		if (*c >= '0' && *c <= '9')
+			v = *c - '0';
+		else if (*c >= 'a' && *c <= 'f')
+			v = *c - 'a' + 10;
+		else if (*c >= 'A' && *c <= 'F')
+			v = *c - 'A' + 10;
+		else
+			continue;
+		if (hi < 0) {
+			hi = v;
+			continue;
+		}
+		if (n == cap)
+			return 0;
+		out[n++] = (uint8_t)(hi << 4 | v);
+		hi = -1;
+	}
+	return n;
+}
+
+static size_t
+t_master_len(uint8_t suite)
+{
+	return (size_t)fp_suites[suite].key_len + fp_suites[suite].salt_len;
+}
+
+/*
+ * Writes an RTP packet: cc CSRCs, an extension of ext_words words when ext_words >= 0,
+ * payload_len random bytes. Returns the length; *hdr_len gets the header length.
+ */
+static uint32_t
+t_rtp(uint8_t *p, uint16_t seq, uint32_t ssrc, unsigned int cc, int ext_words,
+      uint32_t payload_len, uint16_t *hdr_len)
+{
+	uint32_t h = 12;
+
+	p[0] = (uint8_t)(0x80 | (ext_words >= 0 ? 0x10 : 0) | cc);
+	p[1] = (uint8_t)(t_below(2) << 7 | 96);
+	p[2] = (uint8_t)(seq >> 8);
+	p[3] = (uint8_t)seq;
+	t_fill(p + 4, 4);
+	fp_wr32(p + 8, ssrc);
+	t_fill(p + h, 4 * cc);
+	h += 4 * cc;
+	if (ext_words >= 0) {
+		p[h] = 0xbe;
+		p[h + 1] = 0xde;
+		p[h + 2] = 0;
+		p[h + 3] = (uint8_t)ext_words;
+		t_fill(p + h + 4, 4 * (size_t)ext_words);
+		h += 4 + 4 * (uint32_t)ext_words;
+	}
+	t_fill(p + h, payload_len);
+	*hdr_len = (uint16_t)h;
+	return h + payload_len;
+}
+
+/* A random RTP packet: payload 0..1400, CC 0..15, an extension half of the time. */
+static uint32_t
+t_rtp_random(uint8_t *p, uint16_t seq, uint32_t ssrc, uint16_t *hdr_len)
+{
+	int ext = t_below(2) ? (int)t_below(11) : -1;
+
+	return t_rtp(p, seq, ssrc, t_below(16), ext, t_below(1401), hdr_len);
+}
+
+/* A context keyed with session keys directly (published vectors give session keys). */
+static struct dp_srtp_ctx *
+t_session_ctx(uint8_t suite, enum dp_srtp_dir dir, const uint8_t *enc, const uint8_t *auth,
+	      const uint8_t *salt)
+{
+	struct dp_srtp_ctx *ctx = fp_ctx_alloc(suite, dir);
+
+	if (ctx != NULL && fp_ctx_key(ctx, enc, auth, salt) != 0) {
+		dp_srtp_ctx_free(ctx);
+		ctx = NULL;
+	}
+	return ctx;
+}
+
+static uint16_t
+t_protect(struct dp_srtp_ctx *ctx, uint8_t *in, uint8_t *out, uint32_t *len,
+	  uint16_t hdr_len, uint64_t index)
+{
+	struct dp_srtp_pkt p = {
+		.buf = in, .out = out, .len = *len, .hdr_len = hdr_len, .index = index, .ctx = ctx,
+	};
+	unsigned int ok = dp_srtp_protect_burst(&p, 1);
+
+	CU_ASSERT_EQUAL(ok, p.status == 0 ? 1u : 0u);
+	*len = p.len;
+	return p.status;
+}
+
+static uint16_t
+t_unprotect(struct dp_srtp_ctx *ctx, struct dp_srtp_replay *r, uint8_t *buf, uint32_t *len,
+	    uint16_t hdr_len, uint64_t *index)
+{
+	struct dp_srtp_pkt p = {
+		.buf = buf, .len = *len, .hdr_len = hdr_len, .ctx = ctx, .replay = r,
+	};
+	unsigned int ok = dp_srtp_unprotect_burst(&p, 1);
+
+	CU_ASSERT_EQUAL(ok, p.status == 0 ? 1u : 0u);
+	*len = p.len;
+	if (index != NULL)
+		*index = p.index;
+	return p.status;
+}
+
+/* A libsrtp2 session for suite with libsrtp2's own policies (SRTCP tag 80 bits for _32). */
+static srtp_t
+t_lib_session(uint8_t suite, const uint8_t *master, srtp_ssrc_type_t type)
+{
+	uint8_t key[46];
+	srtp_policy_t policy;
+	srtp_t s = NULL;
+
+	memset(&policy, 0, sizeof(policy));
+	switch (suite) {
+	case DP_SUITE_AES_CM_128_HMAC_SHA1_80:
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&policy.rtp);
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&policy.rtcp);
+		break;
+	case DP_SUITE_AES_CM_128_HMAC_SHA1_32:
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&policy.rtp);
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&policy.rtcp);
+		break;
+	case DP_SUITE_AEAD_AES_128_GCM:
+		srtp_crypto_policy_set_aes_gcm_128_16_auth(&policy.rtp);
+		srtp_crypto_policy_set_aes_gcm_128_16_auth(&policy.rtcp);
+		break;
+	default:
+		srtp_crypto_policy_set_aes_gcm_256_16_auth(&policy.rtp);
+		srtp_crypto_policy_set_aes_gcm_256_16_auth(&policy.rtcp);
+		break;
+	}
+	memcpy(key, master, t_master_len(suite));
+	policy.ssrc.type = type;
+	policy.key = key;
+	policy.window_size = 128;
+	if (srtp_create(&s, &policy) != srtp_err_status_ok)
+		return NULL;
+	return s;
+}
+
+/* ---- published vectors ---- */
+
+static void
+test_kdf_derives_rfc3711_b3_session_keys(void)
+{
+	uint8_t master[30], enc[32], auth[20], salt[14], want[20];
+
+	/* given the master key and salt of RFC 3711 B.3 */
+	CU_ASSERT_EQUAL_FATAL(t_unhex("E1F97A0D3E018BE0D64FA32C06DE4139"
+				      "0EC675AD498AFEEBB6960B3AABE6", master, sizeof(master)), 30);
+	/* when the session keys are derived */
+	CU_ASSERT_EQUAL_FATAL(fp_derive(&fp_suites[DP_SUITE_AES_CM_128_HMAC_SHA1_80], master,
+					  enc, auth, salt), 0);
+	/* then they are the RFC's */
+	t_unhex("C61E7A93744F39EE10734AFE3FF7A087", want, sizeof(want));
+	CU_ASSERT_EQUAL(memcmp(enc, want, 16), 0);
+	t_unhex("CEBE321F6FF7716B6FD4AB49AF256A156D38BAA4", want, sizeof(want));
+	CU_ASSERT_EQUAL(memcmp(auth, want, 20), 0);
+	t_unhex("30CBBC08863D8C85D49DB34A9AE1", want, sizeof(want));
+	CU_ASSERT_EQUAL(memcmp(salt, want, 14), 0);
+}
+
+static void
+test_aes_cm_keystream_is_rfc3711_b2(void)
+{
+	static const struct {
+		uint32_t block;
+		const char *hex;
+	} want[] = {
+		{ 0x0000, "E03EAD0935C95E80E166B16DD92B4EB4" },
+		{ 0x0001, "D23513162B02D0F72A43A2FE4A5F97AB" },
+		{ 0x0002, "41E95B3BB0A2E8DD477901E4FCA894C0" },
+		{ 0xfeff, "EC8CDF7398607CB0F2D21675EA9EA1E4" },
+		{ 0xff00, "362B7C3C6773516318A077D7FC5073AE" },
+		{ 0xff01, "6A2CC3787889374FBEB4C81B17BA6C44" },
+	};
+	const uint32_t payload = 0xff02 * 16;
+	uint8_t key[16], salt[14], auth[20] = { 0 }, block[16];
+	struct dp_srtp_ctx *ctx;
+	uint8_t *pkt;
+	uint32_t len = 12 + payload;
+
+	/* given RFC 3711 B.2's session key and salt, SSRC 0 and index 0 */
+	t_unhex("2B7E151628AED2A6ABF7158809CF4F3C", key, sizeof(key));
+	t_unhex("F0F1F2F3F4F5F6F7F8F9FAFBFCFD", salt, sizeof(salt));
+	ctx = t_session_ctx(DP_SUITE_AES_CM_128_HMAC_SHA1_80, DP_SRTP_OUTBOUND, key, auth, salt);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+	pkt = calloc(1, len + DP_SRTP_MAX_TAG);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pkt);
+	pkt[0] = 0x80;
+	/* when a zero payload is encrypted */
+	CU_ASSERT_EQUAL(t_protect(ctx, pkt, pkt, &len, 12, 0), 0);
+	/* then the ciphertext is the RFC's keystream */
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		t_unhex(want[i].hex, block, sizeof(block));
+		CU_ASSERT_EQUAL(memcmp(pkt + 12 + 16 * (size_t)want[i].block, block, 16), 0);
+	}
+	free(pkt);
+	dp_srtp_ctx_free(ctx);
+}
+
+static const char t_7714_plain[] =
+	"8040f17b 8041f8d3 5501a0b2 47616c6c 69612065 7374206f 6d6e6973 20646976"
+	"69736120 696e2070 61727465 73207472 6573";
+
+static void
+t_rfc7714(uint8_t suite, const char *key_hex, const char *srtp_hex)
+{
+	uint8_t key[32], salt[12], plain[64], want[96], buf[96];
+	struct dp_srtp_replay r = { 0 };
+	struct dp_srtp_ctx *out, *in;
+	size_t plain_len, want_len;
+	uint32_t len;
+	uint64_t index;
+
+	/* given the session key and salt of RFC 7714 section 16 */
+	t_unhex(key_hex, key, sizeof(key));
+	t_unhex("517569642070726f2071756f", salt, sizeof(salt));
+	plain_len = t_unhex(t_7714_plain, plain, sizeof(plain));
+	want_len = t_unhex(srtp_hex, want, sizeof(want));
+	CU_ASSERT_EQUAL_FATAL(want_len, plain_len + 16);
+	out = t_session_ctx(suite, DP_SRTP_OUTBOUND, key, NULL, salt);
+	in = t_session_ctx(suite, DP_SRTP_INBOUND, key, NULL, salt);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(in);
+	/* when the RTP packet is protected (ROC 0, SEQ 0xf17b) */
+	memcpy(buf, plain, plain_len);
+	len = (uint32_t)plain_len;
+	CU_ASSERT_EQUAL(t_protect(out, buf, buf, &len, 12, 0xf17b), 0);
+	/* then it is the RFC's SRTP packet, and unprotecting it gives the RTP packet back */
+	CU_ASSERT_EQUAL(len, want_len);
+	CU_ASSERT_EQUAL(memcmp(buf, want, want_len), 0);
+	CU_ASSERT_EQUAL(t_unprotect(in, &r, buf, &len, 12, &index), 0);
+	CU_ASSERT_EQUAL(len, plain_len);
+	CU_ASSERT_EQUAL(index, 0xf17b);
+	CU_ASSERT_EQUAL(memcmp(buf, plain, plain_len), 0);
+	dp_srtp_ctx_free(out);
+	dp_srtp_ctx_free(in);
+}
+
+static void
+test_gcm128_matches_rfc7714_16_1_1(void)
+{
+	t_rfc7714(DP_SUITE_AEAD_AES_128_GCM, "000102030405060708090a0b0c0d0e0f",
+		  "8040f17b 8041f8d3 5501a0b2 f24de3a3 fb34de6c acba861c 9d7e4bca be633bd5"
+		  "0d294e6f 42a5f47a 51c7d19b 36de3adf 8833899d 7f27beb1 6a9152cf 765ee439"
+		  "0cce");
+}
+
+static void
+test_gcm256_matches_rfc7714_16_2_1(void)
+{
+	t_rfc7714(DP_SUITE_AEAD_AES_256_GCM,
+		  "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+		  "8040f17b 8041f8d3 5501a0b2 32b1de78 a822fe12 ef9f78fa 332e33aa b1801238"
+		  "9a58e2f3 b50b2a02 76ffae0f 1ba63799 b87b7aa3 db36dfff d6b0f9bb 7878d7a7"
+		  "6c13");
+}
+
+/* libsrtp2's reference packets (its test/srtp_driver.c): master key in, KDF included. */
+static void
+t_reference(uint8_t suite, const char *master_hex, const char *srtp_hex)
+{
+	static const char plain_hex[] =
+		"800f1234decafbadcafebabeabababababababababababababababab";
+	uint8_t master[46], plain[32], want[64], buf[64];
+	struct dp_srtp_replay r = { 0 };
+	struct dp_srtp_ctx *out, *in;
+	size_t master_len, plain_len, want_len;
+	uint32_t len;
+
+	master_len = t_unhex(master_hex, master, sizeof(master));
+	plain_len = t_unhex(plain_hex, plain, sizeof(plain));
+	want_len = t_unhex(srtp_hex, want, sizeof(want));
+	out = dp_srtp_ctx_create(suite, master, master_len, DP_SRTP_OUTBOUND);
+	in = dp_srtp_ctx_create(suite, master, master_len, DP_SRTP_INBOUND);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(in);
+	memcpy(buf, plain, plain_len);
+	len = (uint32_t)plain_len;
+	CU_ASSERT_EQUAL(t_protect(out, buf, buf, &len, 12, 0x1234), 0);
+	CU_ASSERT_EQUAL(len, want_len);
+	CU_ASSERT_EQUAL(memcmp(buf, want, want_len), 0);
+	CU_ASSERT_EQUAL(t_unprotect(in, &r, buf, &len, 12, NULL), 0);
+	CU_ASSERT_EQUAL(len, plain_len);
+	CU_ASSERT_EQUAL(memcmp(buf, plain, plain_len), 0);
+	dp_srtp_ctx_free(out);
+	dp_srtp_ctx_free(in);
+}
+
+static void
+test_aes_cm_80_matches_libsrtp_reference_packet(void)
+{
+	t_reference(DP_SUITE_AES_CM_128_HMAC_SHA1_80,
+		    "e1f97a0d3e018be0d64fa32c06de4139 0ec675ad498afeebb6960b3aabe6",
+		    "800f1234decafbadcafebabe4e55dc4ce79978d88ca4d215949d2402"
+		    "b78d6acc99ea179b8dbb");
+}
+
+static void
+test_gcm128_matches_libsrtp_reference_packet(void)
+{
+	/* The 12-byte master salt enters the KDF zero-padded to 14 bytes. */
+	t_reference(DP_SUITE_AEAD_AES_128_GCM,
+		    "000102030405060708090a0b0c0d0e0f a0a1a2a3a4a5a6a7a8a9aaab",
+		    "800f1234decafbadcafebabec5002ede04cfdd2eb91159e0880aa06e"
+		    "d2976826f796b201df3131a127e8a392");
+}
+
+/* ---- bit for bit against libsrtp2 ---- */
+
+static void
+t_interop_suite(uint8_t suite)
+{
+	uint8_t master[46];
+	struct t_buf orig, lib, ours, inplace, tmp;
+	struct dp_srtp_ctx *out, *in;
+	srtp_t lib_out, lib_in;
+	unsigned int packets = 0;
+
+	t_fill(master, sizeof(master));
+	out = dp_srtp_ctx_create(suite, master, t_master_len(suite), DP_SRTP_OUTBOUND);
+	in = dp_srtp_ctx_create(suite, master, t_master_len(suite), DP_SRTP_INBOUND);
+	lib_out = t_lib_session(suite, master, ssrc_any_outbound);
+	lib_in = t_lib_session(suite, master, ssrc_any_inbound);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(in);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(lib_out);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(lib_in);
+
+	/* Three streams; the first starts just below the SEQ wrap so that its ROC becomes 1. */
+	for (unsigned int stream = 0; stream < 3; stream++) {
+		struct dp_srtp_replay r = { 0 };
+		uint32_t ssrc = (uint32_t)t_rand();
+		uint16_t seq = stream == 0 ? 65535 - 150 : (uint16_t)t_rand();
+		uint32_t roc = 0;
+
+		for (unsigned int i = 0; i < 300; i++) {
+			uint16_t hdr_len;
+			uint32_t len, lib_len, our_len, in_len;
+			uint64_t index = (uint64_t)roc << 16 | seq, got;
+			int l;
+
+			len = t_rtp_random((uint8_t *)orig.w, seq, ssrc, &hdr_len);
+			/* libsrtp2 protects in place */
+			memcpy(lib.w, orig.w, len);
+			l = (int)len;
+			CU_ASSERT_EQUAL_FATAL(srtp_protect(lib_out, lib.w, &l), srtp_err_status_ok);
+			lib_len = (uint32_t)l;
+			/* ours into a separate buffer, and in place */
+			our_len = len;
+			CU_ASSERT_EQUAL_FATAL(t_protect(out, (uint8_t *)orig.w, (uint8_t *)ours.w,
+							&our_len, hdr_len, index), 0);
+			memcpy(inplace.w, orig.w, len);
+			in_len = len;
+			CU_ASSERT_EQUAL_FATAL(t_protect(out, (uint8_t *)inplace.w,
+							(uint8_t *)inplace.w, &in_len, hdr_len,
+							index), 0);
+			CU_ASSERT_EQUAL_FATAL(lib_len, len + dp_srtp_tag_len(out));
+			CU_ASSERT_EQUAL_FATAL(our_len, lib_len);
+			CU_ASSERT_EQUAL_FATAL(in_len, lib_len);
+			CU_ASSERT_EQUAL_FATAL(memcmp(ours.w, lib.w, lib_len), 0);
+			CU_ASSERT_EQUAL_FATAL(memcmp(inplace.w, lib.w, lib_len), 0);
+			/* ours unprotects libsrtp2's packet */
+			memcpy(tmp.w, lib.w, lib_len);
+			len = lib_len;
+			CU_ASSERT_EQUAL_FATAL(t_unprotect(in, &r, (uint8_t *)tmp.w, &len, hdr_len,
+							  &got), 0);
+			CU_ASSERT_EQUAL_FATAL(got, index);
+			CU_ASSERT_EQUAL_FATAL(len, lib_len - dp_srtp_tag_len(in));
+			CU_ASSERT_EQUAL_FATAL(memcmp(tmp.w, orig.w, len), 0);
+			/* libsrtp2 unprotects ours */
+			l = (int)our_len;
+			CU_ASSERT_EQUAL_FATAL(srtp_unprotect(lib_in, ours.w, &l),
+					      srtp_err_status_ok);
+			CU_ASSERT_EQUAL_FATAL((uint32_t)l, len);
+			CU_ASSERT_EQUAL_FATAL(memcmp(ours.w, orig.w, len), 0);
+			packets++;
+			/* mostly consecutive, sometimes a gap (loss) */
+			uint16_t step = t_below(8) == 0 ? (uint16_t)(2 + t_below(40)) : 1;
+
+			if ((uint32_t)seq + step > 65535)
+				roc++;
+			seq = (uint16_t)(seq + step);
+		}
+		if (stream == 0)
+			CU_ASSERT_EQUAL(r.top >> 16, 1);
+	}
+	/* protect counted twice per packet (separate and in place), unprotect once */
+	CU_ASSERT_EQUAL(dp_srtp_packets(out), 2 * (uint64_t)packets);
+	CU_ASSERT_EQUAL(dp_srtp_packets(in), packets);
+	srtp_dealloc(lib_out);
+	srtp_dealloc(lib_in);
+	dp_srtp_ctx_free(out);
+	dp_srtp_ctx_free(in);
+}
+
+static void
+test_aes_cm_80_matches_libsrtp_bit_for_bit(void)
+{
+	t_interop_suite(DP_SUITE_AES_CM_128_HMAC_SHA1_80);
+}
+
+static void
+test_aes_cm_32_matches_libsrtp_bit_for_bit(void)
+{
+	t_interop_suite(DP_SUITE_AES_CM_128_HMAC_SHA1_32);
+}
+
+static void
+test_gcm128_matches_libsrtp_bit_for_bit(void)
+{
+	t_interop_suite(DP_SUITE_AEAD_AES_128_GCM);
+}
+
+static void
+test_gcm256_matches_libsrtp_bit_for_bit(void)
+{
+	t_interop_suite(DP_SUITE_AEAD_AES_256_GCM);
+}
+
+/* ---- replay, forgery, lengths, key limit ---- */
+
+/* A sender and a receiver with the same random key, and a packet factory at any index. */
+struct t_pair {
+	uint8_t suite;
+	struct dp_srtp_ctx *out;
+	struct dp_srtp_ctx *in;
+	struct dp_srtp_replay r;
+	uint32_t ssrc;
+};
+
+static void
+t_pair_init(struct t_pair *tp, uint8_t suite)
+{
+	uint8_t master[46];
+
+	memset(tp, 0, sizeof(*tp));
+	t_fill(master, sizeof(master));
+	tp->suite = suite;
+	tp->ssrc = (uint32_t)t_rand();
+	tp->out = dp_srtp_ctx_create(suite, master, t_master_len(suite), DP_SRTP_OUTBOUND);
+	tp->in = dp_srtp_ctx_create(suite, master, t_master_len(suite), DP_SRTP_INBOUND);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tp->out);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tp->in);
+}
+
+static void
+t_pair_free(struct t_pair *tp)
+{
+	dp_srtp_ctx_free(tp->out);
+	dp_srtp_ctx_free(tp->in);
+}
+
+/* An SRTP packet at index (12-byte header, 100-byte payload) into buf; returns its length. */
+static uint32_t
+t_pair_packet(struct t_pair *tp, uint8_t *buf, uint64_t index)
+{
+	uint16_t hdr_len;
+	uint32_t len = t_rtp(buf, (uint16_t)index, tp->ssrc, 0, -1, 100, &hdr_len);
+
+	CU_ASSERT_EQUAL(t_protect(tp->out, buf, buf, &len, hdr_len, index), 0);
+	return len;
+}
+
+/* Sends the packet at index to the receiver; returns the status. */
+static uint16_t
+t_pair_send(struct t_pair *tp, uint64_t index)
+{
+	uint8_t buf[256];
+	uint32_t len = t_pair_packet(tp, buf, index);
+	uint64_t got = UINT64_MAX;
+	uint16_t st = t_unprotect(tp->in, &tp->r, buf, &len, 12, &got);
+
+	if (st == 0)
+		CU_ASSERT_EQUAL(got, index);
+	return st;
+}
+
+static void
+test_replay_of_an_exact_packet_is_rejected_without_state_change(void)
+{
+	for (unsigned int s = 0; s < T_SUITES; s++) {
+		struct t_pair tp;
+		struct dp_srtp_replay before;
+		uint8_t pkt[256], copy[256];
+		uint32_t len, l;
+
+		t_pair_init(&tp, t_suites[s]);
+		len = t_pair_packet(&tp, pkt, 1000);
+		memcpy(copy, pkt, len);
+		l = len;
+		CU_ASSERT_EQUAL(t_unprotect(tp.in, &tp.r, pkt, &l, 12, NULL), 0);
+		before = tp.r;
+		l = len;
+		CU_ASSERT_EQUAL(t_unprotect(tp.in, &tp.r, copy, &l, 12, NULL), t_replay);
+		CU_ASSERT_EQUAL(memcmp(&before, &tp.r, sizeof(before)), 0);
+		CU_ASSERT_EQUAL(dp_srtp_packets(tp.in), FP_REPLAY_CHECK ? 1 : 2);
+		t_pair_free(&tp);
+	}
+}
+
+static void
+test_window_edge_top_minus_127_accepted_once_top_minus_128_rejected(void)
+{
+	struct t_pair tp;
+	struct dp_srtp_replay before;
+
+	t_pair_init(&tp, DP_SUITE_AES_CM_128_HMAC_SHA1_80);
+	CU_ASSERT_EQUAL(t_pair_send(&tp, 5000), 0);
+	CU_ASSERT_EQUAL(t_pair_send(&tp, 5000 - 127), 0);
+	CU_ASSERT_EQUAL(t_pair_send(&tp, 5000 - 127), t_replay);
+	before = tp.r;
+	CU_ASSERT_EQUAL(t_pair_send(&tp, 5000 - 128), t_replay);
+	CU_ASSERT_EQUAL(memcmp(&before, &tp.r, sizeof(before)), 0);
+	CU_ASSERT_EQUAL(tp.r.top, 5000);
+	t_pair_free(&tp);
+}
+
+static void
+test_reordering_within_window_accepted_once_each(void)
+{
+	uint64_t order[128];
+	struct t_pair tp;
+
+	t_pair_init(&tp, DP_SUITE_AEAD_AES_128_GCM);
+	CU_ASSERT_EQUAL(t_pair_send(&tp, 20000), 0);
+	/* the 127 indices below the top, shuffled, then the top's successors interleaved */
+	for (unsigned int i = 0; i < 127; i++)
+		order[i] = 20000 - 127 + i;
+	for (unsigned int i = 126; i > 0; i--) {
+		unsigned int j = t_below(i + 1);
+		uint64_t t = order[i];
+
+		order[i] = order[j];
+		order[j] = t;
+	}
+	for (unsigned int i = 0; i < 127; i++)
+		CU_ASSERT_EQUAL(t_pair_send(&tp, order[i]), 0);
+	for (unsigned int i = 0; i < 127; i++)
+		CU_ASSERT_EQUAL(t_pair_send(&tp, order[i]), t_replay);
+	CU_ASSERT_EQUAL(tp.r.top, 20000);
+	CU_ASSERT_EQUAL(tp.r.window[0], UINT64_MAX);
+	CU_ASSERT_EQUAL(tp.r.window[1], UINT64_MAX);
+	/* a move of the top by 3 keeps the history: 20000-124 .. 20000 still seen */
+	CU_ASSERT_EQUAL(t_pair_send(&tp, 20003), 0);
+	CU_ASSERT_EQUAL(t_pair_send(&tp, 20001), 0);
+	for (uint64_t i = 20000 - 124; i <= 20000; i++)
+		CU_ASSERT_EQUAL(t_pair_send(&tp, i), t_replay);
+	CU_ASSERT_EQUAL(t_pair_send(&tp, 20000 - 125), t_replay);
+	CU_ASSERT_EQUAL(t_pair_send(&tp, 20002), 0);
+	CU_ASSERT_EQUAL(t_pair_send(&tp, 20001), t_replay);
+	t_pair_free(&tp);
+}
+
+static void
+test_reordering_across_seq_wrap_finds_the_right_roc(void)
+{
+	struct t_pair tp;
+
+	t_pair_init(&tp, DP_SUITE_AES_CM_128_HMAC_SHA1_32);
+	CU_ASSERT_EQUAL(t_pair_send(&tp, 65530), 0);
+	/* SEQ 2 after 65530: ROC 1 */
+	CU_ASSERT_EQUAL(t_pair_send(&tp, 1u << 16 | 2), 0);
+	CU_ASSERT_EQUAL(tp.r.top, 1u << 16 | 2);
+	/* late packets from before the wrap: ROC 0 */
+	CU_ASSERT_EQUAL(t_pair_send(&tp, 65533), 0);
+	CU_ASSERT_EQUAL(t_pair_send(&tp, 65535), 0);
+	CU_ASSERT_EQUAL(t_pair_send(&tp, 1u << 16 | 0), 0);
+	CU_ASSERT_EQUAL(t_pair_send(&tp, 65533), t_replay);
+	CU_ASSERT_EQUAL(t_pair_send(&tp, 1u << 16 | 1), 0);
+	CU_ASSERT_EQUAL(t_pair_send(&tp, 65534), 0);
+	CU_ASSERT_EQUAL(tp.r.top, 1u << 16 | 2);
+	t_pair_free(&tp);
+}
+
+static void
+test_reordering_across_roc_increment_with_loss(void)
+{
+	struct t_pair tp;
+	uint64_t roc4 = 4ull << 16;
+
+	t_pair_init(&tp, DP_SUITE_AEAD_AES_256_GCM);
+	/* ROC 3 reached in steps below 2^15 */
+	for (uint64_t i = 0; i < (3ull << 16 | 65500); i += 30000)
+		CU_ASSERT_EQUAL(t_pair_send(&tp, i), 0);
+	CU_ASSERT_EQUAL(t_pair_send(&tp, 3ull << 16 | 65500), 0);
+	/* a loss of 100 packets across the wrap: ROC 4 */
+	CU_ASSERT_EQUAL(t_pair_send(&tp, roc4 | 64), 0);
+	CU_ASSERT_EQUAL(tp.r.top, roc4 | 64);
+	/* stragglers of ROC 3 still within the window */
+	CU_ASSERT_EQUAL(t_pair_send(&tp, 3ull << 16 | 65501), 0);
+	CU_ASSERT_EQUAL(t_pair_send(&tp, 3ull << 16 | 65535), 0);
+	CU_ASSERT_EQUAL(t_pair_send(&tp, roc4 | 0), 0);
+	/* ROC 3's 65500 is top - 100: seen */
+	CU_ASSERT_EQUAL(t_pair_send(&tp, 3ull << 16 | 65500), t_replay);
+	/* ROC 3's 65472 is top - 128: too old */
+	CU_ASSERT_EQUAL(t_pair_send(&tp, 3ull << 16 | 65472), t_replay);
+	CU_ASSERT_EQUAL(tp.r.top, roc4 | 64);
+	t_pair_free(&tp);
+}
+
+static void
+test_replay_window_matches_a_model(void)
+{
+	enum { RANGE = 8192 };
+	static bool seen[RANGE];
+	struct dp_srtp_replay r = { 0 };
+	uint64_t top = 0;
+
+	/* given a window driven by random accepted indices (jumps forward, stragglers) */
+	memset(seen, 0, sizeof(seen));
+	for (unsigned int step = 0; step < 3000; step++) {
+		uint64_t i;
+
+		if (!r.started)
+			i = 300;
+		else if (t_below(3) == 0)
+			i = top + 1 + t_below(t_below(4) == 0 ? 200 : 70);
+		else
+			i = top - t_below(160);
+		if (i >= RANGE)
+			break;
+		/* then rejection is exactly "seen, or 128 or more below the top" */
+		CU_ASSERT_EQUAL_FATAL(fp_replay_rejects(&r, i),
+				      r.started && (seen[i] || i + 128 <= top));
+		if (fp_replay_rejects(&r, i))
+			continue;
+		fp_replay_update(&r, i);
+		seen[i] = true;
+		if (i > top)
+			top = i;
+		CU_ASSERT_EQUAL_FATAL(r.top, top);
+		for (uint64_t k = top >= 300 ? top - 300 : 0; k <= top + 2; k++)
+			CU_ASSERT_EQUAL_FATAL(fp_replay_rejects(&r, k), seen[k] || k + 128 <= top);
+	}
+	CU_ASSERT(top > 4000);
+
+	/* and a full window moved by every distance keeps exactly what it should */
+	for (uint64_t d = 1; d <= 200; d++) {
+		memset(&r, 0, sizeof(r));
+		for (uint64_t i = 1000 - 127; i <= 1000; i++)
+			fp_replay_update(&r, i);
+		fp_replay_update(&r, 1000 + d);
+		for (uint64_t k = 1000 - 200; k <= 1000 + d; k++)
+			CU_ASSERT_EQUAL_FATAL(fp_replay_rejects(&r, k),
+					      k <= 1000 || k == 1000 + d ||
+					      k + 128 <= 1000 + d);
+	}
+}
+
+/* Flips one bit at off in a copy of the packet at top + 1; it must fail and change nothing. */
+static void
+t_forgery(uint8_t suite, bool in_tag)
+{
+	struct dp_srtp_replay before;
+	struct t_pair tp;
+	uint8_t pkt[256], forged[256], saved[256];
+	uint32_t len, l;
+	uint64_t in_before;
+
+	t_pair_init(&tp, suite);
+	CU_ASSERT_EQUAL(t_pair_send(&tp, 700), 0);
+	CU_ASSERT_EQUAL(t_pair_send(&tp, 698), 0);
+	len = t_pair_packet(&tp, pkt, 701);
+	memcpy(forged, pkt, len);
+	if (in_tag)
+		forged[len - 1 - t_below(dp_srtp_tag_len(tp.in))] ^= (uint8_t)(1u << t_below(8));
+	else
+		forged[12 + t_below(100)] ^= (uint8_t)(1u << t_below(8));
+	memcpy(saved, forged, len);
+	before = tp.r;
+	in_before = dp_srtp_packets(tp.in);
+	l = len;
+	CU_ASSERT_EQUAL(t_unprotect(tp.in, &tp.r, forged, &l, 12, NULL), DP_DROP_SRTP_AUTH);
+	CU_ASSERT_EQUAL(l, len);
+	CU_ASSERT_EQUAL(memcmp(&before, &tp.r, sizeof(before)), 0);
+	CU_ASSERT_EQUAL(dp_srtp_packets(tp.in), in_before);
+	/* HMAC suites authenticate before decrypting: the bytes stay as they came */
+	if (!fp_suites[suite].gcm)
+		CU_ASSERT_EQUAL(memcmp(forged, saved, len), 0);
+	/* the genuine packet with that index still passes */
+	l = len;
+	CU_ASSERT_EQUAL(t_unprotect(tp.in, &tp.r, pkt, &l, 12, NULL), 0);
+	CU_ASSERT_EQUAL(tp.r.top, 701);
+	t_pair_free(&tp);
+}
+
+static void
+test_forged_tag_fails_auth_and_changes_no_state(void)
+{
+	for (unsigned int s = 0; s < T_SUITES; s++)
+		for (unsigned int i = 0; i < 8; i++)
+			t_forgery(t_suites[s], true);
+}
+
+static void
+test_forged_payload_fails_auth_and_changes_no_state(void)
+{
+	for (unsigned int s = 0; s < T_SUITES; s++)
+		for (unsigned int i = 0; i < 8; i++)
+			t_forgery(t_suites[s], false);
+}
+
+static void
+test_forged_header_fails_auth(void)
+{
+	for (unsigned int s = 0; s < T_SUITES; s++) {
+		struct dp_srtp_replay before;
+		struct t_pair tp;
+		uint8_t pkt[256];
+		uint32_t len;
+
+		t_pair_init(&tp, t_suites[s]);
+		CU_ASSERT_EQUAL(t_pair_send(&tp, 10), 0);
+		len = t_pair_packet(&tp, pkt, 11);
+		pkt[4] ^= 0x01;       /* timestamp */
+		before = tp.r;
+		CU_ASSERT_EQUAL(t_unprotect(tp.in, &tp.r, pkt, &len, 12, NULL), DP_DROP_SRTP_AUTH);
+		CU_ASSERT_EQUAL(memcmp(&before, &tp.r, sizeof(before)), 0);
+		t_pair_free(&tp);
+	}
+}
+
+static void
+test_packets_shorter_than_header_and_tag_are_short(void)
+{
+	for (unsigned int s = 0; s < T_SUITES; s++) {
+		struct dp_srtp_replay before;
+		struct t_pair tp;
+		uint8_t pkt[256], copy[256];
+		uint32_t tag, len, l;
+		uint16_t hdr_len;
+
+		t_pair_init(&tp, t_suites[s]);
+		tag = dp_srtp_tag_len(tp.in);
+		CU_ASSERT_EQUAL(t_pair_send(&tp, 3), 0);
+		before = tp.r;
+		/* 12-byte header: every length below 12 + tag */
+		len = t_pair_packet(&tp, pkt, 4);
+		for (l = 0; l < 12 + tag; l++) {
+			uint32_t n = l;
+
+			memcpy(copy, pkt, len);
+			CU_ASSERT_EQUAL(t_unprotect(tp.in, &tp.r, copy, &n, 12, NULL),
+					DP_DROP_SRTP_SHORT);
+			CU_ASSERT_EQUAL(n, l);
+			CU_ASSERT_EQUAL(memcmp(copy, pkt, len), 0);
+		}
+		/* a header that claims 15 CSRCs and an extension: every length below hdr + tag */
+		len = t_rtp(pkt, 5, tp.ssrc, 15, 3, 0, &hdr_len);
+		CU_ASSERT_EQUAL(t_protect(tp.out, pkt, pkt, &len, hdr_len, 5), 0);
+		for (l = 0; l < hdr_len + tag; l++) {
+			uint32_t n = l;
+
+			CU_ASSERT_EQUAL(t_unprotect(tp.in, &tp.r, pkt, &n, hdr_len, NULL),
+					DP_DROP_SRTP_SHORT);
+		}
+		/* a header length below 12 is refused whatever the length */
+		for (uint16_t h = 0; h < 12; h++) {
+			uint32_t n = len;
+
+			CU_ASSERT_EQUAL(t_unprotect(tp.in, &tp.r, pkt, &n, h, NULL),
+					DP_DROP_SRTP_SHORT);
+			n = 40;
+			CU_ASSERT_EQUAL(t_protect(tp.out, copy, copy, &n, h, 0), DP_DROP_SRTP_SHORT);
+		}
+		CU_ASSERT_EQUAL(memcmp(&before, &tp.r, sizeof(before)), 0);
+		/* exactly header + tag is an empty payload, and valid */
+		l = len;
+		CU_ASSERT_EQUAL(t_unprotect(tp.in, &tp.r, pkt, &l, hdr_len, NULL), 0);
+		CU_ASSERT_EQUAL(l, hdr_len);
+		/* protect: a header longer than the packet */
+		l = 20;
+		CU_ASSERT_EQUAL(t_protect(tp.out, copy, copy, &l, 24, 0), DP_DROP_SRTP_SHORT);
+		CU_ASSERT_EQUAL(l, 20);
+		t_pair_free(&tp);
+	}
+}
+
+static void
+test_key_limit_refuses_after_2_48_packets(void)
+{
+	for (unsigned int s = 0; s < T_SUITES; s++) {
+		struct t_pair tp;
+		uint8_t pkt[256], next[256];
+		uint32_t len, l;
+
+		t_pair_init(&tp, t_suites[s]);
+		tp.out->packets = DP_SRTP_KEY_LIMIT - 1;
+		tp.in->packets = DP_SRTP_KEY_LIMIT - 1;
+		/* the last packet the key may protect and unprotect */
+		len = t_pair_packet(&tp, pkt, 50);
+		CU_ASSERT_EQUAL(dp_srtp_packets(tp.out), DP_SRTP_KEY_LIMIT);
+		l = 20;
+		CU_ASSERT_EQUAL(t_protect(tp.out, next, next, &l, 12, 51), DP_DROP_SRTP_KEY_LIMIT);
+		CU_ASSERT_EQUAL(l, 20);
+		CU_ASSERT_EQUAL(dp_srtp_packets(tp.out), DP_SRTP_KEY_LIMIT);
+		l = len;
+		CU_ASSERT_EQUAL(t_unprotect(tp.in, &tp.r, pkt, &l, 12, NULL), 0);
+		CU_ASSERT_EQUAL(dp_srtp_packets(tp.in), DP_SRTP_KEY_LIMIT);
+		/* the next one is refused, before anything else */
+		tp.out->packets = 0;
+		len = t_pair_packet(&tp, pkt, 51);
+		l = len;
+		CU_ASSERT_EQUAL(t_unprotect(tp.in, &tp.r, pkt, &l, 12, NULL), DP_DROP_SRTP_KEY_LIMIT);
+		CU_ASSERT_EQUAL(tp.r.top, 50);
+		t_pair_free(&tp);
+	}
+}
+
+static void
+test_burst_reports_each_packet(void)
+{
+	struct t_pair tp;
+	uint8_t bufs[4][256];
+	struct dp_srtp_pkt p[4];
+
+	t_pair_init(&tp, DP_SUITE_AES_CM_128_HMAC_SHA1_80);
+	memset(p, 0, sizeof(p));
+	for (unsigned int i = 0; i < 4; i++) {
+		p[i].buf = bufs[i];
+		p[i].len = t_pair_packet(&tp, bufs[i], 100 + i);
+		p[i].hdr_len = 12;
+		p[i].ctx = tp.in;
+		p[i].replay = &tp.r;
+	}
+	bufs[1][20] ^= 0x80;             /* forged */
+	memcpy(bufs[3], bufs[2], p[2].len); /* replay of the previous one */
+	p[3].len = p[2].len;
+	CU_ASSERT_EQUAL(dp_srtp_unprotect_burst(p, 4), FP_REPLAY_CHECK ? 2u : 3u);
+	CU_ASSERT_EQUAL(p[0].status, 0);
+	CU_ASSERT_EQUAL(p[1].status, DP_DROP_SRTP_AUTH);
+	CU_ASSERT_EQUAL(p[2].status, 0);
+	CU_ASSERT_EQUAL(p[3].status, t_replay);
+	CU_ASSERT_EQUAL(p[0].index, 100);
+	CU_ASSERT_EQUAL(p[2].index, 102);
+	CU_ASSERT_EQUAL(p[0].len, 112);
+	CU_ASSERT_EQUAL(dp_srtp_unprotect_burst(p, 0), 0);
+	t_pair_free(&tp);
+}
+
+static void
+test_protect_takes_roc_from_index_and_seq_from_header(void)
+{
+	struct t_pair tp;
+	uint8_t a[256], b[256];
+	uint32_t la, lb;
+	uint16_t hdr_len;
+
+	t_pair_init(&tp, DP_SUITE_AEAD_AES_128_GCM);
+	la = t_rtp(a, 0x1234, tp.ssrc, 0, -1, 50, &hdr_len);
+	memcpy(b, a, la);
+	lb = la;
+	CU_ASSERT_EQUAL(t_protect(tp.out, a, a, &la, hdr_len, 7ull << 16 | 0x1234), 0);
+	CU_ASSERT_EQUAL(t_protect(tp.out, b, b, &lb, hdr_len, 7ull << 16 | 0x9999), 0);
+	CU_ASSERT_EQUAL(la, lb);
+	CU_ASSERT_EQUAL(memcmp(a, b, la), 0);
+	t_pair_free(&tp);
+}
+
+static void
+test_ctx_create_refuses_bad_suite_length_and_direction(void)
+{
+	uint8_t master[46] = { 0 };
+	struct dp_srtp_ctx *ctx;
+
+	CU_ASSERT_PTR_NULL(dp_srtp_ctx_create(DP_SUITE_NONE, master, 30, DP_SRTP_INBOUND));
+	CU_ASSERT_PTR_NULL(dp_srtp_ctx_create(DP_SUITE_MAX, master, 30, DP_SRTP_INBOUND));
+	CU_ASSERT_PTR_NULL(dp_srtp_ctx_create(200, master, 30, DP_SRTP_INBOUND));
+	CU_ASSERT_PTR_NULL(dp_srtp_ctx_create(DP_SUITE_AES_CM_128_HMAC_SHA1_80, master, 29,
+					      DP_SRTP_INBOUND));
+	CU_ASSERT_PTR_NULL(dp_srtp_ctx_create(DP_SUITE_AES_CM_128_HMAC_SHA1_80, master, 46,
+					      DP_SRTP_INBOUND));
+	CU_ASSERT_PTR_NULL(dp_srtp_ctx_create(DP_SUITE_AEAD_AES_128_GCM, master, 30,
+					      DP_SRTP_INBOUND));
+	CU_ASSERT_PTR_NULL(dp_srtp_ctx_create(DP_SUITE_AEAD_AES_256_GCM, master, 46,
+					      DP_SRTP_INBOUND));
+	CU_ASSERT_PTR_NULL(dp_srtp_ctx_create(DP_SUITE_AES_CM_128_HMAC_SHA1_80, NULL, 30,
+					      DP_SRTP_INBOUND));
+	CU_ASSERT_PTR_NULL(dp_srtp_ctx_create(DP_SUITE_AES_CM_128_HMAC_SHA1_80, master, 30,
+					      (enum dp_srtp_dir)2));
+	static const unsigned int tags[T_SUITES] = { 10, 4, 16, 16 };
+	static const size_t lens[T_SUITES] = { 30, 30, 28, 44 };
+
+	for (unsigned int s = 0; s < T_SUITES; s++) {
+		ctx = dp_srtp_ctx_create(t_suites[s], master, lens[s], DP_SRTP_OUTBOUND);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+		CU_ASSERT_EQUAL(dp_srtp_tag_len(ctx), tags[s]);
+		CU_ASSERT_EQUAL(dp_srtp_packets(ctx), 0);
+		dp_srtp_ctx_free(ctx);
+	}
+	dp_srtp_ctx_free(NULL);
+}
+
+static void
+test_memcmp_ct_reports_equality(void)
+{
+	uint8_t a[10] = { 1, 2, 3 }, b[10] = { 1, 2, 3 };
+
+	CU_ASSERT_EQUAL(dp_srtp_memcmp_ct(a, b, sizeof(a)), 0);
+	b[9] = 1;
+	CU_ASSERT_NOT_EQUAL(dp_srtp_memcmp_ct(a, b, sizeof(a)), 0);
+	CU_ASSERT_EQUAL(dp_srtp_memcmp_ct(a, b, 9), 0);
+	CU_ASSERT_EQUAL(dp_srtp_memcmp_ct(a, b, 0), 0);
+}
+
+/* ---- index estimation (RFC 3711 appendix A) ---- */
+
+static uint64_t
+t_est(uint64_t top, uint16_t seq)
+{
+	struct dp_srtp_replay r = { .top = top, .started = true };
+
+	return dp_srtp_estimate_index(&r, seq);
+}
+
+static void
+test_estimate_index_follows_rfc3711_appendix_a(void)
+{
+	struct dp_srtp_replay fresh = { 0 };
+
+	/* no packet yet: ROC 0 */
+	CU_ASSERT_EQUAL(dp_srtp_estimate_index(&fresh, 0), 0);
+	CU_ASSERT_EQUAL(dp_srtp_estimate_index(&fresh, 65535), 65535);
+	/* ROC 0, s_l low: never ROC - 1 */
+	CU_ASSERT_EQUAL(t_est(100, 65000), 65000);
+	CU_ASSERT_EQUAL(t_est(0, 65535), 65535);
+	/* s_l high, SEQ far below: the next ROC */
+	CU_ASSERT_EQUAL(t_est(65000, 10), 1ull << 16 | 10);
+	CU_ASSERT_EQUAL(t_est(65000, 65000 - 0x8000), 65000 - 0x8000);
+	CU_ASSERT_EQUAL(t_est(65000, 65000 - 0x8001), 1ull << 16 | (65000 - 0x8001));
+	/* s_l low with ROC > 0, SEQ far above: the previous ROC */
+	CU_ASSERT_EQUAL(t_est(5ull << 16 | 10, 65000), 4ull << 16 | 65000);
+	CU_ASSERT_EQUAL(t_est(5ull << 16 | 0x7ffe, 0xffff), 4ull << 16 | 0xffff);
+	CU_ASSERT_EQUAL(t_est(5ull << 16 | 0x7fff, 0xffff), 5ull << 16 | 0xffff);
+	CU_ASSERT_EQUAL(t_est(5ull << 16 | 10, 10 + 0x8000), 5ull << 16 | (10 + 0x8000));
+	CU_ASSERT_EQUAL(t_est(5ull << 16 | 10, 11 + 0x8000), 4ull << 16 | (11 + 0x8000));
+	/* s_l exactly 2^15 */
+	CU_ASSERT_EQUAL(t_est(5ull << 16 | 0x8000, 0), 5ull << 16);
+	CU_ASSERT_EQUAL(t_est(5ull << 16 | 0x8001, 0), 6ull << 16);
+	CU_ASSERT_EQUAL(t_est(0x8000, 0xffff), 0xffff);
+	/* same SEQ: same index */
+	CU_ASSERT_EQUAL(t_est(9ull << 16 | 1234, 1234), 9ull << 16 | 1234);
+	/* the 32-bit ROC wraps as libsrtp2's does */
+	CU_ASSERT_EQUAL(t_est(0xffffffffull << 16 | 0xfff0, 5), 5);
+}
+
+/* ---- SRTCP ---- */
+
+/* An RTCP sender report with one report block: 52 bytes. */
+static uint32_t
+t_sr(uint8_t *p, uint32_t ssrc)
+{
+	p[0] = 0x81;
+	p[1] = 200;
+	p[2] = 0;
+	p[3] = 12;
+	fp_wr32(p + 4, ssrc);
+	t_fill(p + 8, 44);
+	return 52;
+}
+
+static void
+t_srtcp_suite(uint8_t suite)
+{
+	uint8_t key_in[46], key_out[46];
+	struct t_buf plain, pkt, copy;
+	struct dp_srtcp *s;
+	srtp_t lib_tx, lib_rx;
+	uint32_t ssrc = (uint32_t)t_rand();
+	size_t mlen = t_master_len(suite);
+	uint32_t tag = fp_suites[suite].gcm ? 16 : 10;
+
+	t_fill(key_in, sizeof(key_in));
+	t_fill(key_out, sizeof(key_out));
+	s = dp_srtcp_create(suite, key_in, mlen, key_out, mlen);
+	lib_tx = t_lib_session(suite, key_in, ssrc_any_outbound);  /* the leg's sender */
+	lib_rx = t_lib_session(suite, key_out, ssrc_any_inbound);  /* the leg's receiver */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(lib_tx);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(lib_rx);
+	for (unsigned int i = 0; i < 20; i++) {
+		uint32_t len = t_sr((uint8_t *)plain.w, ssrc), l, prev;
+		int n;
+
+		/* the leg sends: libsrtp2 protects, we unprotect */
+		memcpy(pkt.w, plain.w, len);
+		n = (int)len;
+		CU_ASSERT_EQUAL_FATAL(srtp_protect_rtcp(lib_tx, pkt.w, &n), srtp_err_status_ok);
+		CU_ASSERT_EQUAL((uint32_t)n, len + 4 + tag);
+		memcpy(copy.w, pkt.w, (size_t)n);
+		l = (uint32_t)n;
+		CU_ASSERT_EQUAL_FATAL(dp_srtcp_unprotect(s, (uint8_t *)pkt.w, &l), 0);
+		CU_ASSERT_EQUAL(l, len);
+		CU_ASSERT_EQUAL(memcmp(pkt.w, plain.w, len), 0);
+		/* the same packet again is a replay */
+		prev = (uint32_t)n;
+		CU_ASSERT_EQUAL(dp_srtcp_unprotect(s, (uint8_t *)copy.w, &prev),
+				DP_DROP_SRTCP_REPLAY);
+		CU_ASSERT_EQUAL(prev, (uint32_t)n);
+		/* we send to the leg: we protect, libsrtp2 unprotects */
+		memcpy(pkt.w, plain.w, len);
+		l = len;
+		CU_ASSERT_EQUAL_FATAL(dp_srtcp_protect(s, (uint8_t *)pkt.w, &l,
+						       len + DP_SRTCP_MAX_TRAILER), 0);
+		CU_ASSERT_EQUAL(l, len + 4 + tag);
+		n = (int)l;
+		CU_ASSERT_EQUAL_FATAL(srtp_unprotect_rtcp(lib_rx, pkt.w, &n), srtp_err_status_ok);
+		CU_ASSERT_EQUAL((uint32_t)n, len);
+		CU_ASSERT_EQUAL(memcmp(pkt.w, plain.w, len), 0);
+	}
+	/* tampered tag, tampered payload: auth failures, and the genuine packet still passes */
+	for (unsigned int where = 0; where < 2; where++) {
+		uint32_t len = t_sr((uint8_t *)plain.w, ssrc), l;
+		int n = (int)len;
+
+		memcpy(pkt.w, plain.w, len);
+		CU_ASSERT_EQUAL_FATAL(srtp_protect_rtcp(lib_tx, pkt.w, &n), srtp_err_status_ok);
+		memcpy(copy.w, pkt.w, (size_t)n);
+		/* the tag ends the packet for HMAC; GCM puts E flag and index after it */
+		((uint8_t *)copy.w)[where == 0 ? (uint32_t)n - 1 - (tag == 16 ? 4 : 0) : 20] ^= 0x04;
+		l = (uint32_t)n;
+		CU_ASSERT_EQUAL(dp_srtcp_unprotect(s, (uint8_t *)copy.w, &l), DP_DROP_SRTCP_AUTH);
+		l = (uint32_t)n;
+		CU_ASSERT_EQUAL(dp_srtcp_unprotect(s, (uint8_t *)pkt.w, &l), 0);
+		CU_ASSERT_EQUAL(l, len);
+	}
+	/* too short for header, index and tag */
+	for (uint32_t l0 = 0; l0 < 8 + 4 + tag; l0++) {
+		uint32_t l = l0;
+
+		CU_ASSERT_EQUAL(dp_srtcp_unprotect(s, (uint8_t *)pkt.w, &l), DP_DROP_SRTCP_ERROR);
+		CU_ASSERT_EQUAL(l, l0);
+	}
+	srtp_dealloc(lib_tx);
+	srtp_dealloc(lib_rx);
+	dp_srtcp_free(s);
+}
+
+static void
+test_srtcp_interoperates_with_libsrtp_for_every_suite(void)
+{
+	for (unsigned int s = 0; s < T_SUITES; s++)
+		t_srtcp_suite(t_suites[s]);
+}
+
+static void
+test_srtcp_protect_needs_trailer_room_and_stays_within_it(void)
+{
+	uint8_t key[46];
+	struct t_buf pkt;
+	uint8_t *p = (uint8_t *)pkt.w;
+	struct dp_srtcp *s;
+	uint32_t len, l;
+
+	t_fill(key, sizeof(key));
+	for (unsigned int i = 0; i < T_SUITES; i++) {
+		size_t mlen = t_master_len(t_suites[i]);
+
+		s = dp_srtcp_create(t_suites[i], key, mlen, key, mlen);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+		len = t_sr(p, 0x11223344);
+		l = len;
+		CU_ASSERT_EQUAL(dp_srtcp_protect(s, p, &l, len + DP_SRTCP_MAX_TRAILER - 1),
+				DP_DROP_SRTCP_ERROR);
+		CU_ASSERT_EQUAL(l, len);
+		l = 7;
+		CU_ASSERT_EQUAL(dp_srtcp_protect(s, p, &l, T_BUF), DP_DROP_SRTCP_ERROR);
+		/* canary after the room the caller gave */
+		memset(p + len + DP_SRTCP_MAX_TRAILER, 0xa5, 64);
+		l = len;
+		CU_ASSERT_EQUAL(dp_srtcp_protect(s, p, &l, len + DP_SRTCP_MAX_TRAILER), 0);
+		for (unsigned int k = 0; k < 64; k++)
+			CU_ASSERT_EQUAL(p[len + DP_SRTCP_MAX_TRAILER + k], 0xa5);
+		dp_srtcp_free(s);
+	}
+}
+
+static void
+test_srtcp_create_refuses_bad_suite_and_key_lengths(void)
+{
+	uint8_t key[46] = { 0 };
+
+	CU_ASSERT_PTR_NULL(dp_srtcp_create(DP_SUITE_NONE, key, 30, key, 30));
+	CU_ASSERT_PTR_NULL(dp_srtcp_create(DP_SUITE_MAX, key, 30, key, 30));
+	CU_ASSERT_PTR_NULL(dp_srtcp_create(DP_SUITE_AES_CM_128_HMAC_SHA1_80, key, 30, key, 28));
+	CU_ASSERT_PTR_NULL(dp_srtcp_create(DP_SUITE_AES_CM_128_HMAC_SHA1_32, key, 46, key, 30));
+	CU_ASSERT_PTR_NULL(dp_srtcp_create(DP_SUITE_AEAD_AES_128_GCM, key, 30, key, 30));
+	CU_ASSERT_PTR_NULL(dp_srtcp_create(DP_SUITE_AEAD_AES_256_GCM, key, 46, key, 46));
+	CU_ASSERT_PTR_NULL(dp_srtcp_create(DP_SUITE_AEAD_AES_256_GCM, NULL, 44, key, 44));
+	dp_srtcp_free(NULL);
+}
+
+static void
+test_srtcp_backend_is_openssl(void)
+{
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dp_srtcp_backend());
+	CU_ASSERT_PTR_NOT_NULL(strstr(dp_srtcp_backend(), "openssl"));
+	CU_ASSERT_STRING_EQUAL(dp_srtcp_backend(), "AES-128 counter mode using openssl");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dp_srtcp_version());
+	CU_ASSERT_PTR_NOT_NULL(strstr(dp_srtcp_version(), "2."));
+}
+
+static int
+t_suite_init(void)
+{
+	t_rng_state = 0x5eed5eed;
+	return 0;
+}
+
+static const struct ut_test vector_tests[] = {
+	{ "kdf_derives_rfc3711_b3_session_keys", test_kdf_derives_rfc3711_b3_session_keys },
+	{ "aes_cm_keystream_is_rfc3711_b2", test_aes_cm_keystream_is_rfc3711_b2 },
+	{ "gcm128_matches_rfc7714_16_1_1", test_gcm128_matches_rfc7714_16_1_1 },
+	{ "gcm256_matches_rfc7714_16_2_1", test_gcm256_matches_rfc7714_16_2_1 },
+	{ "aes_cm_80_matches_libsrtp_reference_packet",
+	  test_aes_cm_80_matches_libsrtp_reference_packet },
+	{ "gcm128_matches_libsrtp_reference_packet", test_gcm128_matches_libsrtp_reference_packet },
+	{ NULL, NULL },
+};
+
+static const struct ut_test interop_tests[] = {
+	{ "aes_cm_80_matches_libsrtp_bit_for_bit", test_aes_cm_80_matches_libsrtp_bit_for_bit },
+	{ "aes_cm_32_matches_libsrtp_bit_for_bit", test_aes_cm_32_matches_libsrtp_bit_for_bit },
+	{ "gcm128_matches_libsrtp_bit_for_bit", test_gcm128_matches_libsrtp_bit_for_bit },
+	{ "gcm256_matches_libsrtp_bit_for_bit", test_gcm256_matches_libsrtp_bit_for_bit },
+	{ NULL, NULL },
+};
+
+static const struct ut_test replay_tests[] = {
+	{ "replay_of_an_exact_packet_is_rejected_without_state_change",
+	  test_replay_of_an_exact_packet_is_rejected_without_state_change },
+	{ "window_edge_top_minus_127_accepted_once_top_minus_128_rejected",
+	  test_window_edge_top_minus_127_accepted_once_top_minus_128_rejected },
+	{ "reordering_within_window_accepted_once_each",
+	  test_reordering_within_window_accepted_once_each },
+	{ "replay_window_matches_a_model", test_replay_window_matches_a_model },
+	{ "reordering_across_seq_wrap_finds_the_right_roc",
+	  test_reordering_across_seq_wrap_finds_the_right_roc },
+	{ "reordering_across_roc_increment_with_loss",
+	  test_reordering_across_roc_increment_with_loss },
+	{ "forged_tag_fails_auth_and_changes_no_state",
+	  test_forged_tag_fails_auth_and_changes_no_state },
+	{ "forged_payload_fails_auth_and_changes_no_state",
+	  test_forged_payload_fails_auth_and_changes_no_state },
+	{ "forged_header_fails_auth", test_forged_header_fails_auth },
+	{ "packets_shorter_than_header_and_tag_are_short",
+	  test_packets_shorter_than_header_and_tag_are_short },
+	{ "key_limit_refuses_after_2_48_packets", test_key_limit_refuses_after_2_48_packets },
+	{ "burst_reports_each_packet", test_burst_reports_each_packet },
+	{ "protect_takes_roc_from_index_and_seq_from_header",
+	  test_protect_takes_roc_from_index_and_seq_from_header },
+	{ "ctx_create_refuses_bad_suite_length_and_direction",
+	  test_ctx_create_refuses_bad_suite_length_and_direction },
+	{ "memcmp_ct_reports_equality", test_memcmp_ct_reports_equality },
+	{ "estimate_index_follows_rfc3711_appendix_a",
+	  test_estimate_index_follows_rfc3711_appendix_a },
+	{ NULL, NULL },
+};
+
+static const struct ut_test srtcp_tests[] = {
+	{ "srtcp_interoperates_with_libsrtp_for_every_suite",
+	  test_srtcp_interoperates_with_libsrtp_for_every_suite },
+	{ "srtcp_protect_needs_trailer_room_and_stays_within_it",
+	  test_srtcp_protect_needs_trailer_room_and_stays_within_it },
+	{ "srtcp_create_refuses_bad_suite_and_key_lengths",
+	  test_srtcp_create_refuses_bad_suite_and_key_lengths },
+	{ "srtcp_backend_is_openssl", test_srtcp_backend_is_openssl },
+	{ NULL, NULL },
+};
+
+static const struct ut_suite suites[] = {
+	{ "srtp_vectors", t_suite_init, NULL, vector_tests },
+	{ "srtp_libsrtp_interop", t_suite_init, NULL, interop_tests },
+	{ "srtp_replay_and_errors", t_suite_init, NULL, replay_tests },
+	{ "srtcp", t_suite_init, NULL, srtcp_tests },
+	{ NULL, NULL, NULL, NULL },
+};
+
+int
+main(void)
+{
+	int rc;
+
+	if (dp_srtcp_init() != 0)
+		return 1;
+	rc = ut_run(suites);
+	dp_srtcp_shutdown();
+	return rc;
+}
