@@ -26,6 +26,7 @@
 #include "dp_ctrl.h"
 #include "dp_host.h"
 #include "dp_log.h"
+#include "dp_port.h"
 #include "dp_proto.h"
 #include "dp_runtime.h"
 #include "dp_srtcp.h"
@@ -262,6 +263,17 @@ reply_list(struct ctrl *ctl, const struct dp_msg *req, struct dp_msg_builder *b)
 		dp_mb_put_u32(b, DP_ATTR_CURSOR, ids[n - 1]);
 }
 
+/* Asks for a signalled address's next hop now, so that its first packets find it resolved. */
+static void
+resolve_ahead(struct ctrl *ctl, const struct dp_endpoint *ep)
+{
+	uint8_t nexthop[16];
+	uint16_t port;
+
+	if (dp_port_route(ctl->dp, ep->ip, &port, nexthop) == 0)
+		dp_host_resolve(ctl->dp->host, port, nexthop);
+}
+
 /* Decoder errors: a key of the wrong length has its own status, the rest is invalid. */
 static uint32_t
 decode_status(int rc, const char *err_text)
@@ -302,9 +314,12 @@ handle(struct ctrl *ctl, const struct dp_msg *req)
 			status = (uint32_t)dp_tables_leg_add(t, &spec, &err);
 		else
 			status = (uint32_t)dp_tables_leg_update(t, &spec, &err);
-		if (status == DP_OK)
-			DP_LOG(INFO, "leg %u %s (conference %u)", spec.leg_id,
-			       req->type == DP_MSG_LEG_ADD ? "added" : "updated", spec.conf_id);
+		if (status == DP_OK) {
+			DP_LOG(INFO, "leg %u %s", spec.leg_id,
+			       req->type == DP_MSG_LEG_ADD ? "added" : "updated");
+			if (spec.has & DP_LEG_HAS_REMOTE)
+				resolve_ahead(ctl, &spec.remote);
+		}
 		dp_proto_wipe(&spec, sizeof(spec));
 		break;
 	case DP_MSG_LEG_DEL:

@@ -479,77 +479,158 @@ dp_rtcp_psfb(struct dp_rtcp_route *rt, const uint8_t *pk, uint32_t clen, uint32_
 	return 0;
 }
 
+/* One packet of a compound: its type, its length with and without padding. */
+struct rtcp_pkt {
+	const uint8_t *pk;
+	uint32_t plen;
+	uint32_t clen;
+	uint32_t count;
+	uint8_t pt;
+};
+
+/* The packet at p[off..len); 0 or -DP_DROP_RTCP_BAD_HDR. */
+static int
+rtcp_next(const uint8_t *p, uint32_t len, uint32_t off, struct rtcp_pkt *k)
+{
+	const uint8_t *pk = p + off;
+
+	if (len - off < 4 || (pk[0] >> 6) != 2)
+		return -DP_DROP_RTCP_BAD_HDR;
+	k->pk = pk;
+	k->count = pk[0] & 0x1f;
+	k->pt = pk[1];
+	k->plen = ((uint32_t)dp_be16(pk + 2) + 1) * 4;
+	if (k->plen > len - off)
+		return -DP_DROP_RTCP_BAD_HDR;
+	k->clen = k->plen;
+	if (pk[0] & 0x20) {
+		/* The last byte counts the padding, itself included; the header stays. */
+		uint32_t pad = pk[k->plen - 1];
+
+		if (pad == 0 || pad > k->plen - 4)
+			return -DP_DROP_RTCP_BAD_HDR;
+		k->clen = k->plen - pad;
+	}
+	/* A compound starts with a report; RFC 5506 lets feedback stand alone. */
+	if (off == 0 && k->pt != DP_RTCP_PT_SR && k->pt != DP_RTCP_PT_RR &&
+	    k->pt != DP_RTCP_PT_RTPFB && k->pt != DP_RTCP_PT_PSFB)
+		return -DP_DROP_RTCP_BAD_HDR;
+	return 0;
+}
+
+static bool
+rtcp_is_feedback(uint8_t pt)
+{
+	return pt == DP_RTCP_PT_RTPFB || pt == DP_RTCP_PT_PSFB;
+}
+
+/* Adds what one packet says to rt: targets, and whether every receiver wants it. */
+static int
+rtcp_packet_route(const struct rtcp_pkt *k, struct dp_rtcp_route *rt)
+{
+	switch (k->pt) {
+	case DP_RTCP_PT_SR:
+		if (k->clen < 28 + DP_RTCP_REPORT_LEN * k->count)
+			return -DP_DROP_RTCP_BAD_HDR;
+		rt->to_all = true;
+		dp_rtcp_add_reports(rt, k->pk, 28, k->count);
+		break;
+	case DP_RTCP_PT_RR:
+		if (k->clen < 8 + DP_RTCP_REPORT_LEN * k->count)
+			return -DP_DROP_RTCP_BAD_HDR;
+		dp_rtcp_add_reports(rt, k->pk, 8, k->count);
+		break;
+	case DP_RTCP_PT_BYE:
+		if (k->clen < 4 + 4 * k->count)
+			return -DP_DROP_RTCP_BAD_HDR;
+		rt->to_all = true;
+		break;
+	case DP_RTCP_PT_RTPFB:
+		if (k->clen < 12)
+			return -DP_DROP_RTCP_BAD_HDR;
+		if (dp_be32(k->pk + 8) != 0)
+			dp_rtcp_add_target(rt, dp_be32(k->pk + 8));
+		break;
+	case DP_RTCP_PT_PSFB:
+		if (k->clen < 12 || dp_rtcp_psfb(rt, k->pk, k->clen, k->count) < 0)
+			return -DP_DROP_RTCP_BAD_HDR;
+		break;
+	default:
+		/* SDES, APP, XR and the other RTCP types are framed but not routed on. */
+		if (k->pt < 192 || k->pt > 223)
+			return -DP_DROP_RTCP_BAD_HDR;
+		break;
+	}
+	return 0;
+}
+
 int
 dp_rtcp_route(const uint8_t *p, uint32_t len, struct dp_rtcp_route *rt)
 {
+	struct rtcp_pkt k;
 	uint32_t off = 0;
 
 	memset(rt, 0, sizeof(*rt));
 	if (len == 0)
 		return -DP_DROP_RTCP_BAD_HDR;
 	while (off < len) {
-		const uint8_t *pk = p + off;
-		uint32_t plen, clen, count;
-		uint8_t pt;
-
-		if (len - off < 4 || (pk[0] >> 6) != 2)
+		if (rtcp_next(p, len, off, &k) < 0 || rtcp_packet_route(&k, rt) < 0)
 			return -DP_DROP_RTCP_BAD_HDR;
-		count = pk[0] & 0x1f;
-		pt = pk[1];
-		plen = ((uint32_t)dp_be16(pk + 2) + 1) * 4;
-		if (plen > len - off)
-			return -DP_DROP_RTCP_BAD_HDR;
-		clen = plen;
-		if (pk[0] & 0x20) {
-			/* The last byte counts the padding, itself included; the header stays. */
-			uint32_t pad = pk[plen - 1];
-
-			if (pad == 0 || pad > plen - 4)
-				return -DP_DROP_RTCP_BAD_HDR;
-			clen = plen - pad;
-		}
-		/* A compound starts with a report; RFC 5506 lets feedback stand alone. */
-		if (off == 0 && pt != DP_RTCP_PT_SR && pt != DP_RTCP_PT_RR &&
-		    pt != DP_RTCP_PT_RTPFB && pt != DP_RTCP_PT_PSFB)
-			return -DP_DROP_RTCP_BAD_HDR;
-
-		switch (pt) {
-		case DP_RTCP_PT_SR:
-			if (clen < 28 + DP_RTCP_REPORT_LEN * count)
-				return -DP_DROP_RTCP_BAD_HDR;
-			rt->to_all = true;
-			dp_rtcp_add_reports(rt, pk, 28, count);
-			break;
-		case DP_RTCP_PT_RR:
-			if (clen < 8 + DP_RTCP_REPORT_LEN * count)
-				return -DP_DROP_RTCP_BAD_HDR;
-			dp_rtcp_add_reports(rt, pk, 8, count);
-			break;
-		case DP_RTCP_PT_BYE:
-			if (clen < 4 + 4 * count)
-				return -DP_DROP_RTCP_BAD_HDR;
-			rt->to_all = true;
-			break;
-		case DP_RTCP_PT_RTPFB:
-			if (clen < 12)
-				return -DP_DROP_RTCP_BAD_HDR;
-			if (dp_be32(pk + 8) != 0)
-				dp_rtcp_add_target(rt, dp_be32(pk + 8));
-			break;
-		case DP_RTCP_PT_PSFB:
-			if (clen < 12 || dp_rtcp_psfb(rt, pk, clen, count) < 0)
-				return -DP_DROP_RTCP_BAD_HDR;
-			break;
-		default:
-			/* SDES, APP, XR and the other RTCP types are framed but not routed on. */
-			if (pt < 192 || pt > 223)
-				return -DP_DROP_RTCP_BAD_HDR;
-			break;
-		}
 		/* Every first-packet type above holds its SSRC at bytes 4..7 and is >= 8 bytes. */
 		if (off == 0)
-			rt->sender_ssrc = dp_be32(pk + 4);
-		off += plen;
+			rt->sender_ssrc = dp_be32(k.pk + 4);
+		off += k.plen;
 	}
 	return 0;
+}
+
+static bool
+route_targets_any(const struct dp_rtcp_route *rt, const uint32_t *ssrcs, unsigned int n)
+{
+	for (unsigned int i = 0; i < rt->n_targets; i++)
+		for (unsigned int j = 0; j < n; j++)
+			if (rt->targets[i] == ssrcs[j])
+				return true;
+	return false;
+}
+
+int
+dp_rtcp_filter(const uint8_t *p, uint32_t len, const uint32_t *ssrcs, unsigned int n_ssrcs,
+	       bool receiver, uint8_t *out)
+{
+	struct dp_rtcp_route reports, one;
+	struct rtcp_pkt k;
+	uint32_t off, n = 0;
+	bool with_reports;
+
+	if (len == 0)
+		return -DP_DROP_RTCP_BAD_HDR;
+	/* First pass: what the report packets are about. */
+	memset(&reports, 0, sizeof(reports));
+	for (off = 0; off < len; off += k.plen) {
+		if (rtcp_next(p, len, off, &k) < 0)
+			return -DP_DROP_RTCP_BAD_HDR;
+		memset(&one, 0, sizeof(one));
+		if (rtcp_packet_route(&k, rtcp_is_feedback(k.pt) ? &one : &reports) < 0)
+			return -DP_DROP_RTCP_BAD_HDR;
+	}
+	with_reports = (receiver && reports.to_all) || route_targets_any(&reports, ssrcs, n_ssrcs);
+	/* Second pass: copy what this leg gets, in the original order. */
+	for (off = 0; off < len; off += k.plen) {
+		bool take;
+
+		(void)rtcp_next(p, len, off, &k);
+		if (rtcp_is_feedback(k.pt)) {
+			memset(&one, 0, sizeof(one));
+			(void)rtcp_packet_route(&k, &one);
+			take = route_targets_any(&one, ssrcs, n_ssrcs);
+		} else {
+			take = with_reports;
+		}
+		if (take) {
+			memcpy(out + n, k.pk, k.plen);
+			n += k.plen;
+		}
+	}
+	return (int)n;
 }

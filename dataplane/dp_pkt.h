@@ -119,6 +119,20 @@ struct dp_rtcp_route {
  */
 int dp_rtcp_route(const uint8_t *p, uint32_t len, struct dp_rtcp_route *rt);
 
+/*
+ * The part of a compound RTCP packet that one receiving leg gets (RFC 4585: feedback is
+ * about one media source and goes to its sender only). The leg sends `ssrcs`; `receiver`
+ * says whether it receives the conference's media. Copied to out:
+ *   - the report packets (SR, RR, SDES, BYE, APP, XR, ...) when the compound holds an SR or a
+ *     BYE and the leg is a receiver, or when a report block is about one of the leg's SSRCs;
+ *   - each feedback packet (RTPFB, PSFB) that is about one of the leg's SSRCs.
+ * A compound that ends up starting with feedback is a reduced-size packet (RFC 5506).
+ * out must hold len bytes. Returns the length written, 0 when nothing is for this leg, or
+ * -DP_DROP_RTCP_BAD_HDR when the compound is malformed (dp_rtcp_route would refuse it).
+ */
+int dp_rtcp_filter(const uint8_t *p, uint32_t len, const uint32_t *ssrcs, unsigned int n_ssrcs,
+		   bool receiver, uint8_t *out);
+
 /* ---- ARP / ICMP / ND, used by the control thread's host stack ---- */
 
 struct dp_arp_info {

@@ -79,13 +79,25 @@ port_setup(struct dp_dataplane *dp, unsigned int idx, unsigned int n_workers, ui
 		return -1;
 	}
 	p->n_rxq = c->rx_queues;
-	p->n_txq = (uint16_t)n_workers;
-	if (p->n_rxq > info.max_rx_queues || p->n_txq > info.max_tx_queues) {
-		DP_LOG(ERR, "port %s: needs %u rx and %u tx queues (one per worker), device %s has "
-		       "%u and %u (net_af_packet: qpairs=N in the vdev)", c->name, p->n_rxq,
-		       p->n_txq, c->device, info.max_rx_queues, info.max_tx_queues);
+	if (p->n_rxq > info.max_rx_queues) {
+		DP_LOG(ERR, "port %s: %u rx queues configured, device %s has %u (net_af_packet: "
+		       "qpairs=N in the vdev)", c->name, p->n_rxq, c->device, info.max_rx_queues);
 		return -1;
 	}
+	/* AF_PACKET spreads packets over all its sockets: an unpolled one would lose them. */
+	if (strcmp(info.driver_name, "net_af_packet") == 0 && p->n_rxq != info.max_rx_queues) {
+		DP_LOG(ERR, "port %s: %s has qpairs=%u: set rx_queues = %u", c->name, c->device,
+		       info.max_rx_queues, info.max_rx_queues);
+		return -1;
+	}
+	/* One TX queue per worker; a device with fewer is shared under a lock. */
+	p->n_txq = (uint16_t)RTE_MIN(n_workers, info.max_tx_queues);
+	p->tx_shared = p->n_txq < n_workers;
+	for (unsigned int q = 0; q < RTE_DIM(p->tx_lock); q++)
+		rte_spinlock_init(&p->tx_lock[q]);
+	if (p->tx_shared)
+		DP_LOG(WARNING, "port %s: %u workers share %u tx queue(s) under a lock", c->name,
+		       n_workers, p->n_txq);
 	if (p->n_rxq > 1) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP) &

@@ -16,6 +16,7 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 #include <rte_ring.h>
+#include <rte_spinlock.h>
 
 #include "dp_config.h"
 #include "dp_pkt.h"
@@ -33,7 +34,8 @@ struct dp_port {
 	const struct dp_cfg_port *cfg;
 	uint16_t port_id;              /* ethdev port id */
 	uint16_t n_rxq;
-	uint16_t n_txq;                /* one per worker */
+	uint16_t n_txq;                /* one per worker, fewer when the device has fewer */
+	bool tx_shared;                /* workers share TX queues: transmit under tx_lock */
 	uint16_t mtu;
 	int socket;
 	bool tx_ipv4_cksum;            /* offloads the device has */
@@ -41,6 +43,14 @@ struct dp_port {
 	struct dp_port_addrs addrs;
 	uint8_t v4_prefix_len;         /* 0..32 when addrs.has_v4 */
 	uint8_t v6_prefix_len;
+	rte_spinlock_t tx_lock[DP_MAX_WORKERS];
+};
+
+/* Packets a worker collected for one port's TX queue. */
+struct dp_txbuf {
+	uint16_t n;
+	uint16_t queue;
+	struct rte_mbuf *pkts[DP_MAX_BURST];
 };
 
 struct dp_rxq {
@@ -59,7 +69,7 @@ struct __rte_cache_aligned dp_worker {
 	struct rte_ring *in_ring;      /* packets handed to this worker by the others (MP/SC) */
 	struct rte_ring *inject_ring;  /* packets the control thread sends through us (SP/SC) */
 	struct rte_mempool *pool;
-	struct rte_eth_dev_tx_buffer *txb[DP_MAX_PORTS];
+	struct dp_txbuf tx[DP_MAX_PORTS];
 
 	/* read-write: this lcore's counters */
 	struct dp_lcore_stats stats;

@@ -76,32 +76,47 @@ pkt_l7(struct rte_mbuf *m)
 
 /* ---- transmit ---- */
 
+/* Hands the collected packets to the NIC; what it does not take is dropped and counted. */
 static void
-tx_error(struct rte_mbuf **unsent, uint16_t count, void *userdata)
+tx_send(struct dp_worker *w, uint16_t port)
 {
-	struct dp_worker *w = userdata;
+	struct dp_port *p = &w->dp->ports[port];
+	struct dp_txbuf *b = &w->tx[port];
+	uint16_t sent;
 
-	for (uint16_t i = 0; i < count; i++) {
+	if (b->n == 0)
+		return;
+	if (unlikely(p->tx_shared))
+		rte_spinlock_lock(&p->tx_lock[b->queue]);
+	sent = rte_eth_tx_burst(p->port_id, b->queue, b->pkts, b->n);
+	if (unlikely(p->tx_shared))
+		rte_spinlock_unlock(&p->tx_lock[b->queue]);
+	for (uint16_t i = sent; i < b->n; i++) {
 		w->stats.tx_packets--;
-		w->stats.tx_bytes -= rte_pktmbuf_pkt_len(unsent[i]);
+		w->stats.tx_bytes -= rte_pktmbuf_pkt_len(b->pkts[i]);
+		w->stats.drops[DP_DROP_TX_FULL]++;
+		rte_pktmbuf_free(b->pkts[i]);
 	}
-	w->stats.drops[DP_DROP_TX_FULL] += count;
-	rte_pktmbuf_free_bulk(unsent, count);
+	b->n = 0;
 }
 
 static inline void
 tx(struct dp_worker *w, struct rte_mbuf *m, uint16_t port)
 {
+	struct dp_txbuf *b = &w->tx[port];
+
 	w->stats.tx_packets++;
 	w->stats.tx_bytes += rte_pktmbuf_pkt_len(m);
-	rte_eth_tx_buffer(w->dp->ports[port].port_id, w->index, w->txb[port], m);
+	b->pkts[b->n++] = m;
+	if (b->n == w->dp->burst)
+		tx_send(w, port);
 }
 
 static void
 tx_flush(struct dp_worker *w)
 {
-	for (unsigned int p = 0; p < w->dp->n_ports; p++)
-		rte_eth_tx_buffer_flush(w->dp->ports[p].port_id, w->index, w->txb[p]);
+	for (uint16_t p = 0; p < w->dp->n_ports; p++)
+		tx_send(w, p);
 }
 
 /* ---- destinations ---- */
@@ -403,19 +418,12 @@ deliver_rtp(struct dp_worker *w, struct rte_mbuf *src, const uint32_t *legs, uin
 	}
 }
 
-static bool
-leg_is_target(const struct dp_leg_cfg *cfg, const struct dp_rtcp_route *route)
-{
-	for (unsigned int i = 0; i < route->n_targets; i++)
-		if (dp_leg_cfg_has_ssrc(cfg, route->targets[i]))
-			return true;
-	return false;
-}
-
-/* Encrypts a copy of the plaintext RTCP packet `src` for each leg in legs[] it is for. */
+/*
+ * Encrypts, for each leg in legs[], the part of the plaintext RTCP compound `src` that is for
+ * it (dp_rtcp_filter: reports to receivers, feedback to the publisher it is about).
+ */
 static void
-deliver_rtcp(struct dp_worker *w, struct rte_mbuf *src, const uint32_t *legs, uint32_t n,
-	     const struct dp_rtcp_route *route)
+deliver_rtcp(struct dp_worker *w, struct rte_mbuf *src, const uint32_t *legs, uint32_t n)
 {
 	const struct dp_meta *meta = dp_meta(src);
 	struct dp_tables *t = w->dp->tables;
@@ -427,7 +435,7 @@ deliver_rtcp(struct dp_worker *w, struct rte_mbuf *src, const uint32_t *legs, ui
 		const struct dp_leg_cfg *cfg;
 		struct rte_mbuf *m;
 		uint8_t *l7;
-		uint32_t len = meta->len;
+		uint32_t len, plain_len;
 		int rc;
 
 		if (slot == meta->leg_slot)
@@ -435,20 +443,25 @@ deliver_rtcp(struct dp_worker *w, struct rte_mbuf *src, const uint32_t *legs, ui
 		cfg = dp_leg_cfg_load(leg);
 		if (cfg == NULL)
 			continue;
-		/* Reports from senders go to every receiver; reports and feedback about a
-		 * source go to the leg that sends it. */
-		if (!(route->to_all && (cfg->flags & DP_LEG_F_RECV)) && !leg_is_target(cfg, route))
-			continue;
-		if (!leg_dest(w, slot, leg, cfg))
-			continue;
-		m = out_alloc(w, len, &l7);
+		m = out_alloc(w, meta->len, &l7);
 		if (m == NULL)
 			continue;
-		memcpy(l7, plain, len);
-		rc = dp_srtcp_protect(cfg->crypto->rtcp, l7, &len,
-				      len + rte_pktmbuf_tailroom(m));
-		if (unlikely(rc != 0 || rte_pktmbuf_append(m, (uint16_t)(len - meta->len)) == NULL)) {
-			drop(w, m, rc != 0 ? (unsigned int)rc : DP_DROP_TOO_BIG);
+		rc = dp_rtcp_filter(plain, meta->len, cfg->ssrcs, cfg->n_ssrcs,
+				    (cfg->flags & DP_LEG_F_RECV) != 0, l7);
+		if (rc <= 0 || !leg_dest(w, slot, leg, cfg)) {
+			rte_pktmbuf_free(m);    /* nothing for this leg, or nowhere to send it */
+			continue;
+		}
+		plain_len = len = (uint32_t)rc;
+		rte_pktmbuf_trim(m, (uint16_t)(meta->len - plain_len));
+		rc = dp_srtcp_protect(cfg->crypto->rtcp, l7, &len, len + rte_pktmbuf_tailroom(m));
+		if (unlikely(rc != 0)) {
+			drop(w, m, (unsigned int)rc);
+			continue;
+		}
+		/* The trailer (index, tag) was written in place after the RTCP bytes. */
+		if (unlikely(rte_pktmbuf_append(m, (uint16_t)(len - plain_len)) == NULL)) {
+			drop(w, m, DP_DROP_TOO_BIG);
 			continue;
 		}
 		leg->rt.counters.rtcp_tx++;
@@ -536,7 +549,7 @@ fanout(struct dp_worker *w, struct rte_mbuf *m, const struct dp_leg_cfg *src_cfg
 		if (route == NULL)
 			deliver_rtp(w, m, &members->legs[mine->first], mine->count, b);
 		else
-			deliver_rtcp(w, m, &members->legs[mine->first], mine->count, route);
+			deliver_rtcp(w, m, &members->legs[mine->first], mine->count);
 	}
 	batch_release(w, b, m);
 }
@@ -873,11 +886,7 @@ worker_handoff(struct dp_worker *w, struct rte_mbuf **pkts, unsigned int n,
 			if (meta->kind == DP_K_RTP_PLAIN) {
 				deliver_rtp(w, m, &members->legs[g->first], g->count, b);
 			} else {
-				struct dp_rtcp_route route;
-
-				/* Validated by the sender's owner; recomputed for our legs. */
-				if (dp_rtcp_route(pkt_l7(m), meta->len, &route) == 0)
-					deliver_rtcp(w, m, &members->legs[g->first], g->count, &route);
+				deliver_rtcp(w, m, &members->legs[g->first], g->count);
 			}
 		}
 		batch_release(w, b, m);
@@ -1027,14 +1036,8 @@ dp_workers_create(struct dp_dataplane *dp)
 			       rte_strerror(rte_errno));
 			return -1;
 		}
-		for (unsigned int p = 0; p < dp->n_ports; p++) {
-			w->txb[p] = rte_zmalloc_socket("sl_txb", RTE_ETH_TX_BUFFER_SIZE(dp->burst), 0,
-						       socket);
-			if (w->txb[p] == NULL)
-				return -1;
-			rte_eth_tx_buffer_init(w->txb[p], dp->burst);
-			rte_eth_tx_buffer_set_err_callback(w->txb[p], tx_error, w);
-		}
+		for (unsigned int p = 0; p < dp->n_ports; p++)
+			w->tx[p].queue = w->index % dp->ports[p].n_txq;
 	}
 	/* RX queues round-robin over the workers; a worker may also have none. */
 	for (unsigned int p = 0; p < dp->n_ports; p++) {
@@ -1082,8 +1085,6 @@ dp_workers_free(struct dp_dataplane *dp)
 			continue;
 		ring_drain_free(w->in_ring);
 		ring_drain_free(w->inject_ring);
-		for (unsigned int p = 0; p < dp->n_ports; p++)
-			rte_free(w->txb[p]);
 		rte_free(w);
 		dp->workers[i] = NULL;
 	}

@@ -21,7 +21,7 @@ PKGS=(
     redis-server
     ffmpeg
     clang libclang-rt-14-dev llvm
-    iproute2 iputils-ping ethtool kmod procps
+    iproute2 iputils-ping ethtool kmod procps jq
     dpkg-dev
 )
 
