@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <rte_errno.h>
+#include <rte_ether.h>
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
 #include <rte_hash.h>
@@ -271,6 +272,16 @@ arp_input(struct dp_host *h, struct rte_mbuf *m, uint16_t port)
 
 /* ---- ICMP / ICMPv6 ---- */
 
+/* The reply goes back where the request came from, from our MAC. */
+static void
+eth_reply(struct rte_mbuf *m, const uint8_t our_mac[6])
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+
+	rte_ether_addr_copy(&eth->src_addr, &eth->dst_addr);
+	memcpy(eth->src_addr.addr_bytes, our_mac, RTE_ETHER_ADDR_LEN);
+}
+
 static void
 echo4_reply(struct dp_host *h, struct rte_mbuf *m, uint16_t port, const struct dp_pkt_info *pi)
 {
@@ -287,8 +298,7 @@ echo4_reply(struct dp_host *h, struct rte_mbuf *m, uint16_t port, const struct d
 		rte_pktmbuf_free(m);
 		return;
 	}
-	memcpy(f, f + 6, 6);
-	memcpy(f + 6, h->dp->ports[port].addrs.mac, 6);
+	eth_reply(m, h->dp->ports[port].addrs.mac);
 	memcpy(ip + 16, ip + 12, 4);    /* destination: the requester */
 	memcpy(ip + 12, h->dp->ports[port].addrs.v4, 4);
 	ip[8] = 64;
@@ -320,8 +330,7 @@ echo6_reply(struct dp_host *h, struct rte_mbuf *m, uint16_t port, const struct d
 		rte_pktmbuf_free(m);
 		return;
 	}
-	memcpy(f, f + 6, 6);
-	memcpy(f + 6, pa->mac, 6);
+	eth_reply(m, pa->mac);
 	memcpy(ip + 24, ip + 8, 16);    /* destination: the requester */
 	/* Answer from the address asked, or for a multicast ping from our unicast one. */
 	if (pi->dst_multicast)

@@ -625,7 +625,8 @@ dp_rtcp_filter(const uint8_t *p, uint32_t len, const uint32_t *ssrcs, unsigned i
 			(void)rtcp_packet_route(&k, &one);
 			take = route_targets_any(&one, ssrcs, n_ssrcs);
 		} else {
-			take = with_reports;
+			/* A compound starts with SR or RR (or feedback): never with SDES or BYE. */
+			take = with_reports && (n > 0 || k.pt == DP_RTCP_PT_SR || k.pt == DP_RTCP_PT_RR);
 		}
 		if (take) {
 			memcpy(out + n, k.pk, k.plen);

@@ -126,7 +126,8 @@ int dp_rtcp_route(const uint8_t *p, uint32_t len, struct dp_rtcp_route *rt);
  *   - the report packets (SR, RR, SDES, BYE, APP, XR, ...) when the compound holds an SR or a
  *     BYE and the leg is a receiver, or when a report block is about one of the leg's SSRCs;
  *   - each feedback packet (RTPFB, PSFB) that is about one of the leg's SSRCs.
- * A compound that ends up starting with feedback is a reduced-size packet (RFC 5506).
+ * A compound that ends up starting with feedback is a reduced-size packet (RFC 5506); one
+ * that would start with anything but SR, RR or feedback is not sent.
  * out must hold len bytes. Returns the length written, 0 when nothing is for this leg, or
  * -DP_DROP_RTCP_BAD_HDR when the compound is malformed (dp_rtcp_route would refuse it).
  */

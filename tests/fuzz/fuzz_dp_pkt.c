@@ -52,6 +52,29 @@ fuzz_rtp(const uint8_t *p, uint32_t len)
 		FUZZ_CHECK(ri.hdr_len >= 12 && ri.hdr_len <= len && ri.hdr_len % 4 == 0);
 }
 
+/* Each receiving leg's share of a compound: never more than the compound, same verdict. */
+static void
+fuzz_rtcp_filter(const uint8_t *p, uint32_t len, bool valid)
+{
+	static uint8_t out[UINT16_MAX];
+	uint32_t ssrcs[2];
+	int rc;
+
+	ssrcs[0] = len >= 12 ? (uint32_t)p[8] << 24 | (uint32_t)p[9] << 16 |
+			       (uint32_t)p[10] << 8 | p[11] : 0;
+	ssrcs[1] = len >= 32 ? (uint32_t)p[28] << 24 | (uint32_t)p[29] << 16 |
+			       (uint32_t)p[30] << 8 | p[31] : 0;
+	for (int receiver = 0; receiver < 2; receiver++) {
+		rc = dp_rtcp_filter(p, len, ssrcs, 2, receiver != 0, out);
+		FUZZ_CHECK(valid ? rc >= 0 && (uint32_t)rc <= len : rc == -DP_DROP_RTCP_BAD_HDR);
+		if (rc > 0) {
+			struct dp_rtcp_route part;
+
+			FUZZ_CHECK(dp_rtcp_route(out, (uint32_t)rc, &part) == 0);
+		}
+	}
+}
+
 static void
 fuzz_rtcp(const uint8_t *p, uint32_t len)
 {
@@ -66,6 +89,9 @@ fuzz_rtcp(const uint8_t *p, uint32_t len)
 		for (unsigned int i = 0; i < rt.n_targets; i++)
 			for (unsigned int j = i + 1; j < rt.n_targets; j++)
 				FUZZ_CHECK(rt.targets[i] != rt.targets[j]);
+		fuzz_rtcp_filter(p, len, true);
+	} else {
+		fuzz_rtcp_filter(p, len, false);
 	}
 }
 

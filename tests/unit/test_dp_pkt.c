@@ -1768,6 +1768,129 @@ test_v4mapped_helpers(void)
 	CU_ASSERT_FALSE(dp_ip_is_v4mapped(ip));
 }
 
+/* ---- RTCP: what each receiving leg gets of a compound ---- */
+
+static int
+filter(const uint8_t *p, uint32_t len, const uint32_t *ssrcs, unsigned int n, bool receiver,
+       uint8_t *out)
+{
+	uint8_t *b = exact_dup(p, len);
+	int rc = dp_rtcp_filter(b, len, ssrcs, n, receiver, out);
+
+	exact_free(b, len);
+	return rc;
+}
+
+static void
+test_rtcp_filter_reports_to_receivers_feedback_to_publisher(void)
+{
+	static const uint32_t reports[1] = { 0xa0a0a0a0 };
+	static const uint32_t publisher[1] = { 0xb0b0b0b0 };
+	static const uint32_t other[2] = { 0xc0c0c0c0, 0xc1c1c1c1 };
+	uint8_t out[256];
+	uint32_t n = 0, sr, sdes;
+
+	sr = build_sr(frame + n, 0x11111111, 1, reports);
+	n += sr;
+	sdes = build_sdes(frame + n, 0x11111111);
+	n += sdes;
+	n += build_fb(frame + n, 206, 1, 0x11111111, 0xb0b0b0b0, 0);       /* PLI for b0 */
+
+	/* The publisher of b0, a receiver: SR, SDES and the PLI, in order. */
+	CU_ASSERT_EQUAL(filter(frame, n, publisher, 1, true, out), (int)n);
+	CU_ASSERT_EQUAL(memcmp(out, frame, n), 0);
+	/* Another receiver: the reports without the PLI. */
+	CU_ASSERT_EQUAL(filter(frame, n, other, 2, true, out), (int)(sr + sdes));
+	CU_ASSERT_EQUAL(memcmp(out, frame, sr + sdes), 0);
+	/* A send-only leg that is not the PLI's target gets nothing. */
+	CU_ASSERT_EQUAL(filter(frame, n, other, 2, false, out), 0);
+	/* A send-only publisher of b0 gets the PLI alone (reduced size, RFC 5506). */
+	CU_ASSERT_EQUAL(filter(frame, n, publisher, 1, false, out), 12);
+	CU_ASSERT_EQUAL(memcmp(out, frame + sr + sdes, 12), 0);
+	CU_ASSERT_EQUAL(dp_rtcp_route(out, 12, &(struct dp_rtcp_route){ 0 }), 0);
+}
+
+static void
+test_rtcp_filter_receiver_report_goes_to_reported_sources(void)
+{
+	static const uint32_t reports[2] = { 0xa0a0a0a0, 0xa1a1a1a1 };
+	static const uint32_t a0[1] = { 0xa0a0a0a0 };
+	static const uint32_t c0[1] = { 0xc0c0c0c0 };
+	uint8_t out[256];
+	uint32_t n = 0;
+
+	n += build_rr(frame + n, 0x22222222, 2, reports);
+	n += build_sdes(frame + n, 0x22222222);
+	/* A source it reports on gets the RR and the SDES, even as a send-only leg. */
+	CU_ASSERT_EQUAL(filter(frame, n, a0, 1, false, out), (int)n);
+	CU_ASSERT_EQUAL(memcmp(out, frame, n), 0);
+	/* A plain receiver has no use for another receiver's report. */
+	CU_ASSERT_EQUAL(filter(frame, n, c0, 1, true, out), 0);
+}
+
+static void
+test_rtcp_filter_nack_fir_and_bye(void)
+{
+	static const uint32_t fir_targets[2] = { 0xd0d0d0d0, 0xd1d1d1d1 };
+	static const uint32_t d1[1] = { 0xd1d1d1d1 };
+	static const uint32_t e0[1] = { 0xe0e0e0e0 };
+	static const uint32_t f0[1] = { 0xf0f0f0f0 };
+	uint8_t out[256];
+	uint32_t n = 0, rr, nack, fir;
+
+	rr = build_rr(frame + n, 0x33333333, 0, NULL);
+	n += rr;
+	nack = build_fb(frame + n, 205, 1, 0x33333333, 0xe0e0e0e0, 4);    /* NACK for e0 */
+	n += nack;
+	fir = build_fir(frame + n, 0x33333333, 2, fir_targets);
+	n += fir;
+	/* e0 gets only its NACK; d1 only the FIR that names it; f0 nothing. */
+	CU_ASSERT_EQUAL(filter(frame, n, e0, 1, true, out), (int)nack);
+	CU_ASSERT_EQUAL(memcmp(out, frame + rr, nack), 0);
+	CU_ASSERT_EQUAL(filter(frame, n, d1, 1, true, out), (int)fir);
+	CU_ASSERT_EQUAL(memcmp(out, frame + rr + nack, fir), 0);
+	CU_ASSERT_EQUAL(filter(frame, n, f0, 1, true, out), 0);
+
+	/* A BYE goes to every receiver with the rest of the reports. */
+	n = rr;
+	n += rtcp_hdr(frame + n, 1, 203, 8);
+	put32(frame + rr + 4, 0x33333333);
+	CU_ASSERT_EQUAL(filter(frame, n, f0, 1, true, out), (int)n);
+	CU_ASSERT_EQUAL(filter(frame, n, f0, 1, false, out), 0);
+
+	/* Feedback first, then a BYE: a leg that gets the BYE alone would get a compound that
+	 * starts with BYE, which no receiver accepts; it gets nothing instead. */
+	n = build_fb(frame, 205, 1, 0x33333333, 0xe0e0e0e0, 4);
+	nack = n;
+	n += rtcp_hdr(frame + n, 1, 203, 8);
+	put32(frame + nack + 4, 0x33333333);
+	CU_ASSERT_EQUAL(filter(frame, n, f0, 1, true, out), 0);
+	CU_ASSERT_EQUAL(filter(frame, n, e0, 1, true, out), (int)n);
+}
+
+static void
+test_rtcp_filter_rejects_what_route_rejects(void)
+{
+	static const uint32_t reports[1] = { 0xa0a0a0a0 };
+	static const uint32_t a0[1] = { 0xa0a0a0a0 };
+	struct dp_rtcp_route rt;
+	uint8_t out[256];
+	uint32_t n = 0;
+
+	n += build_sr(frame + n, 0x11111111, 1, reports);
+	n += build_fb(frame + n, 206, 1, 0x11111111, 0xa0a0a0a0, 0);
+	for (uint32_t len = 0; len < n; len++) {
+		int want = route(frame, len, &rt) == 0 ? -1 : -DP_DROP_RTCP_BAD_HDR;
+		int rc = filter(frame, len, a0, 1, true, out);
+
+		if (want == -DP_DROP_RTCP_BAD_HDR) {
+			CU_ASSERT_EQUAL(rc, -DP_DROP_RTCP_BAD_HDR);
+		} else {
+			CU_ASSERT(rc >= 0 && (uint32_t)rc <= len);
+		}
+	}
+}
+
 static const struct ut_test l2_arp_tests[] = {
 	{ "shorter than the Ethernet header is l2_short", test_l2_shorter_than_header_is_l2_short },
 	{ "foreign unicast MAC is not ours", test_l2_foreign_unicast_mac_is_not_ours },
@@ -1840,6 +1963,13 @@ static const struct ut_test demux_rtp_tests[] = {
 };
 
 static const struct ut_test rtcp_tests[] = {
+	{ "filter: reports to receivers, feedback to its publisher only",
+	  test_rtcp_filter_reports_to_receivers_feedback_to_publisher },
+	{ "filter: a receiver report goes to the sources it reports on",
+	  test_rtcp_filter_receiver_report_goes_to_reported_sources },
+	{ "filter: NACK and FIR to their targets, BYE to receivers", test_rtcp_filter_nack_fir_and_bye },
+	{ "filter: every truncation refused exactly when route refuses it",
+	  test_rtcp_filter_rejects_what_route_rejects },
 	{ "sender SSRC bounds", test_rtcp_sender_ssrc_bounds },
 	{ "SR+SDES+PLI: to all and the PLI target", test_rtcp_sr_sdes_pli_routes_to_all_and_pli_target },
 	{ "compound every truncation", test_rtcp_compound_every_truncation },

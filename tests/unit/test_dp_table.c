@@ -455,19 +455,24 @@ main(void)
 		"test_dp_table", "--no-huge", "-m", "256", "--no-shconf", "--no-pci",
 		"--lcores=0@0,1@1,2@1", "--log-level=lib.eal:error",
 	};
-	char *eal_argv[RTE_DIM(args) + 1];
+	char *eal_argv[RTE_DIM(args) + 1], *copies[RTE_DIM(args)];
 	int rc;
 
+	/* EAL may reorder argv: free our copies through a second array. */
 	for (unsigned int i = 0; i < RTE_DIM(args); i++)
-		eal_argv[i] = strdup(args[i]);
+		eal_argv[i] = copies[i] = strdup(args[i]);
 	eal_argv[RTE_DIM(args)] = NULL;
 	if (rte_eal_init(RTE_DIM(args), eal_argv) < 0) {
 		fprintf(stderr, "EAL cannot start here: skipping\n");
+		for (unsigned int i = 0; i < RTE_DIM(args); i++)
+			free(copies[i]);
 		return 77;
 	}
 	if (dp_srtcp_init() != 0)
 		return 1;
 	rc = ut_run(suites);
 	rte_eal_cleanup();
+	for (unsigned int i = 0; i < RTE_DIM(args); i++)
+		free(copies[i]);
 	return rc;
 }
