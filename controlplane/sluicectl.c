@@ -223,7 +223,8 @@ main(int argc, char **argv)
 	argv += optind;
 	if (argc == 0) {
 		print_usage(stderr);
-		return CTL_EXIT_USAGE;
+		/* --json promises an error document for every failure */
+		return ctl_fail(&ctx, CTL_EXIT_USAGE, CTL_CODE_USAGE, "no command given");
 	}
 	for (size_t t = 0; cmd_tables[t] != NULL; t++)
 		for (const struct ctl_cmd *c = cmd_tables[t]; c->words != NULL; c++) {

@@ -110,6 +110,7 @@ enum cfg_row_id {
 	R_FLOWS,
 	R_NEIGHBOURS,
 	R_SOCKET,
+	R_GROUP,
 	R_ICMP_RATE,
 	/* struct dp_cfg_port */
 	R_P_NAME,
@@ -204,6 +205,12 @@ static const struct cfg_row cfg_rows[R_COUNT] = {
 		.size = FSIZE(struct dp_config, socket_path),
 		.min = 2, .max = CFG_SOCK_MAX, .def_str = "/run/sluice/dp.sock",
 		.str_ok = check_socket,
+	},
+	[R_GROUP] = {
+		.sec = SEC_CONTROL, .name = "group", .kind = CFG_STR,
+		.offset = offsetof(struct dp_config, socket_group),
+		.size = FSIZE(struct dp_config, socket_group),
+		.min = 1, .max = DP_CFG_NAME_LEN - 1, .def_str = "", .str_ok = check_name,
 	},
 	[R_ICMP_RATE] = { ROW_U(SEC_CONTROL, "icmp_rate", icmp_rate, 0, 100000, 100,
 				"replies per second per port") },
@@ -1678,6 +1685,21 @@ check_lcores_across(struct cfg_ctx *ctx)
 			cfg->main_lcore, cfg->lcores);
 }
 
+/* Users besides root reach a socket only through its group: allow_uids needs one. */
+static void
+check_control(struct cfg_ctx *ctx)
+{
+	const struct dp_config *cfg = ctx->cfg;
+	bool others = false;
+
+	for (unsigned int i = 0; i < cfg->n_uids; i++)
+		others = others || cfg->uids[i] != 0;
+	if (others && cfg->socket_group[0] == '\0' && !ctx->bad[R_GROUP])
+		cfg_err(ctx, ctx->sec_line[SEC_CONTROL], "control.allow_uids: users other than root "
+			"cannot open the root-only socket (mode 0600); set control.group to a group "
+			"they belong to (the socket is then mode 0660 in that group)");
+}
+
 /*
  * Enough mbufs for every descriptor ring to be full at once, plus the lcore caches and the
  * bursts in flight on each worker; fewer starve RX silently under load.
@@ -2018,6 +2040,7 @@ dp_config_parse(struct dp_config *cfg, const char *text, const char *name,
 		check_lcores_across(ctx);
 		check_ports_across(ctx);
 		check_memory(ctx);
+		check_control(ctx);
 	}
 	config_destroy(&lc);
 out:

@@ -101,6 +101,7 @@ struct dp_config {
 
 	/* control */
 	char socket_path[DP_CFG_STR_LEN];
+	char socket_group[DP_CFG_NAME_LEN]; /* group that may open the socket; "" = root only */
 	unsigned int n_uids;
 	uint32_t uids[DP_CFG_MAX_UIDS];   /* peers allowed on the socket, besides root */
 	uint32_t icmp_rate;           /* echo replies per second per port, 0 = never answer */

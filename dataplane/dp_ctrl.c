@@ -3,12 +3,15 @@
  * The control thread (the main lcore): the control socket, the session table's single
  * writer, the host stack's slow path, and the workers' events.
  *
- * The socket is a Unix stream socket, mode 0600 in a 0750 directory; a peer is accepted only
- * when SO_PEERCRED says root or one of control.allow_uids. Messages that carry keys are
- * wiped from the receive buffer as soon as they are handled.
+ * The socket is a Unix stream socket; a peer is accepted only when SO_PEERCRED says root or
+ * one of control.allow_uids. For root alone it is mode 0600 in a 0750 directory; with other
+ * allowed uids, which must be able to connect, mode 0666 in a 0755 directory, and
+ * SO_PEERCRED alone decides. Messages that carry keys are wiped from the receive buffer as
+ * soon as they are handled.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
@@ -51,6 +54,8 @@ struct ctrl {
 	struct client clients[MAX_CLIENTS];
 	uint8_t *reply;                 /* DP_MSG_MAX */
 	uint64_t last_security_tsc;
+	uint64_t refused_tsc;           /* last refused peer logged */
+	unsigned int refused_quiet;     /* refused since, not logged */
 	uint64_t security_seen[DP_DROP_MAX];
 };
 
@@ -58,15 +63,43 @@ static const char *sluice_version = "0.1.0";
 
 /* ---- socket ---- */
 
+/* The gid of control.group (a name or a number); 0 when none is set, -1 when unknown. */
+static int
+socket_gid(const struct dp_config *cfg, gid_t *gid)
+{
+	const struct group *g;
+	char *end;
+	unsigned long v;
+
+	if (cfg->socket_group[0] == '\0')
+		return 0;
+	g = getgrnam(cfg->socket_group);
+	if (g != NULL) {
+		*gid = g->gr_gid;
+		return 1;
+	}
+	v = strtoul(cfg->socket_group, &end, 10);
+	if (*end != '\0' || v >= (gid_t)-1)
+		return -1;
+	*gid = (gid_t)v;
+	return 1;
+}
+
 static int
 ctrl_listen(const struct dp_config *cfg)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	char dir[sizeof(sa.sun_path)];
-	char *slash;
 	mode_t old_umask;
-	int fd, rc;
+	gid_t gid = 0;
+	int grouped, fd, rc;
+	char *slash;
 
+	grouped = socket_gid(cfg, &gid);
+	if (grouped < 0) {
+		DP_LOG(ERR, "control.group %s: no such group", cfg->socket_group);
+		return -1;
+	}
 	if (strlen(cfg->socket_path) >= sizeof(sa.sun_path)) {
 		DP_LOG(ERR, "control socket path too long: %s", cfg->socket_path);
 		return -1;
@@ -76,7 +109,14 @@ ctrl_listen(const struct dp_config *cfg)
 	slash = strrchr(dir, '/');
 	if (slash != NULL && slash != dir) {
 		*slash = '\0';
-		if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
+		/* A directory we create is 0750, in the socket's group; an existing one is left
+		 * as its owner made it. */
+		old_umask = umask(0);
+		rc = mkdir(dir, 0750);
+		umask(old_umask);
+		if (rc == 0 && grouped > 0)
+			rc = lchown(dir, (uid_t)-1, gid);
+		if (rc != 0 && errno != EEXIST) {
 			DP_LOG(ERR, "control socket directory %s: %s", dir, strerror(errno));
 			return -1;
 		}
@@ -91,15 +131,22 @@ ctrl_listen(const struct dp_config *cfg)
 		return -1;
 	}
 	unlink(sa.sun_path);
-	old_umask = umask(0177);
+	/* Root only (0600), or 0660 in control.group. The mode is set at creation and the
+	 * group with lchown, so nothing follows a link planted in the directory. */
+	old_umask = umask(grouped > 0 ? 0117 : 0177);
 	rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old_umask);
-	if (rc != 0 || chmod(sa.sun_path, 0600) != 0 || listen(fd, 8) != 0) {
+	if (rc == 0 && grouped > 0)
+		rc = lchown(sa.sun_path, (uid_t)-1, gid);
+	if (rc != 0 || listen(fd, 8) != 0) {
 		DP_LOG(ERR, "control socket %s: %s", sa.sun_path, strerror(errno));
 		close(fd);
 		return -1;
 	}
-	DP_LOG(INFO, "control socket %s", sa.sun_path);
+	if (grouped > 0)
+		DP_LOG(INFO, "control socket %s, mode 0660, group %s", sa.sun_path, cfg->socket_group);
+	else
+		DP_LOG(INFO, "control socket %s, mode 0600 (root only)", sa.sun_path);
 	return fd;
 }
 
@@ -140,7 +187,17 @@ ctrl_accept(struct ctrl *ctl)
 	if (fd < 0)
 		return;
 	if (!peer_allowed(ctl->dp->cfg, fd, &uid)) {
-		DP_LOG(WARNING, "control socket: refused a peer with uid %u", (unsigned int)uid);
+		uint64_t now = rte_rdtsc();
+
+		/* At most one line a second, so that refused peers cannot flood the log. */
+		if (now - ctl->refused_tsc >= ctl->dp->tsc_hz) {
+			DP_LOG(WARNING, "control socket: refused a peer with uid %u (and %u more "
+			       "refusals since the last report)", (unsigned int)uid, ctl->refused_quiet);
+			ctl->refused_tsc = now;
+			ctl->refused_quiet = 0;
+		} else {
+			ctl->refused_quiet++;
+		}
 		close(fd);
 		return;
 	}
@@ -246,6 +303,20 @@ reply_stats(struct ctrl *ctl, struct dp_msg_builder *b)
 	free(g);
 }
 
+/*
+ * A leg's info as the protocol has it: the table knows its owner's worker index, the
+ * protocol (like the lcores of the statistics) its lcore id.
+ */
+static int
+leg_info(const struct ctrl *ctl, uint32_t id, struct dp_leg_info *info)
+{
+	int status = dp_tables_leg_info(ctl->dp->tables, id, info);
+
+	if (status == DP_OK && info->owner_lcore < ctl->dp->n_workers)
+		info->owner_lcore = ctl->dp->workers[info->owner_lcore]->lcore_id;
+	return status;
+}
+
 static void
 reply_list(struct ctrl *ctl, const struct dp_msg *req, struct dp_msg_builder *b)
 {
@@ -257,7 +328,7 @@ reply_list(struct ctrl *ctl, const struct dp_msg *req, struct dp_msg_builder *b)
 	(void)find_u32(req, DP_ATTR_CURSOR, &cursor);
 	n = dp_tables_leg_ids(ctl->dp->tables, conf, cursor, ids, LIST_PAGE);
 	for (unsigned int i = 0; i < n; i++)
-		if (dp_tables_leg_info(ctl->dp->tables, ids[i], &info) == DP_OK)
+		if (leg_info(ctl, ids[i], &info) == DP_OK)
 			dp_proto_put_leg_info(b, &info);
 	if (n == LIST_PAGE)
 		dp_mb_put_u32(b, DP_ATTR_CURSOR, ids[n - 1]);
@@ -351,7 +422,7 @@ handle(struct ctrl *ctl, const struct dp_msg *req)
 			err = "leg id missing";
 			break;
 		}
-		status = (uint32_t)dp_tables_leg_info(t, id, &info);
+		status = (uint32_t)leg_info(ctl, id, &info);
 		dp_proto_reply_begin(&b, ctl->reply, DP_MSG_MAX, req, status, NULL);
 		if (status == DP_OK)
 			dp_proto_put_leg_info(&b, &info);

@@ -607,6 +607,16 @@ dp_tables_leg_update(struct dp_tables *t, const struct dp_leg_spec *spec, const 
 		*err = "a key change needs both keys";
 		return DP_ERR_INVALID;
 	}
+	/* without a new suite, only we know the suite that the keys must fit */
+	if ((spec->has & DP_LEG_HAS_KEY_IN) != 0) {
+		uint8_t suite = (spec->has & DP_LEG_HAS_SUITE) ? spec->suite : old->suite;
+		size_t want = dp_suite_key_len(suite) + dp_suite_salt_len(suite);
+
+		if (spec->key_in_len != want || spec->key_out_len != want) {
+			*err = "key length does not match suite";
+			return DP_ERR_BAD_KEY;
+		}
+	}
 	if ((spec->has & DP_LEG_HAS_MEDIA_PORT) &&
 	    dp_config_media_index(t->cfg, spec->media_port) < 0) {
 		*err = "not a media port of this relay";

@@ -231,9 +231,11 @@ test_every_setting_is_read_into_its_field(void)
 		  "memory = { mbufs = 65535; mbuf_cache = 512; };\n"
 		  "tables = { legs = 100; conferences = 10; ssrcs = 200; flows = 300; "
 		  "neighbours = 8; };\n"
-		  "control = { socket = \"/tmp/dp.sock\"; allow_uids = [ 1000, 0 ]; icmp_rate = 0; };\n");
+		  "control = { socket = \"/tmp/dp.sock\"; group = \"sluice\"; allow_uids = [ 1000, 0 ]; "
+		  "icmp_rate = 0; };\n");
 
 	CU_ASSERT_STRING_EQUAL(cfg.lcores, "0-3");
+	CU_ASSERT_STRING_EQUAL(cfg.socket_group, "sluice");
 	CU_ASSERT_EQUAL(cfg.main_lcore, 2);
 	CU_ASSERT_EQUAL(cfg.memory_mb, 1024);
 	CU_ASSERT_EQUAL(cfg.hugepages, DP_HUGE_ON);
@@ -426,8 +428,8 @@ test_unknown_settings_name_the_allowed_ones(void)
 		    NAME ":10: workers.bursts: unknown setting; workers allows burst, "
 		    "idle_backoff_us, tx_drain_us, ring_size");
 	ASSERT_ONLY(doc("", "", "control = { sock = \"/x\"; };"),
-		    NAME ":10: control.sock: unknown setting; control allows socket, icmp_rate, "
-		    "allow_uids");
+		    NAME ":10: control.sock: unknown setting; control allows socket, group, "
+		    "icmp_rate, allow_uids");
 	ASSERT_ONLY(doc("", "", "logging = { level = 1; };"),
 		    NAME ":10: logging: unknown section; allowed: eal, ports, media, workers, "
 		    "memory, tables, control");
@@ -583,12 +585,12 @@ test_out_of_32_bits_integers_are_refused_not_wrapped(void)
 		    NAME ":10: 4294968320: integer out of 32-bit range");
 	ASSERT_ONLY(doc("", "", "workers = { ring_size = 0x100000400; };"),
 		    NAME ":10: 0x100000400: integer out of 32-bit range");
-	ASSERT_ONLY(doc("", "", "control = { allow_uids = [ 3000000000 ]; };"),
+	ASSERT_ONLY(doc("", "", "control = { group = \"g\"; allow_uids = [ 3000000000 ]; };"),
 		    NAME ":10: 3000000000: integer out of 32-bit range");
 	/* with the L suffix libconfig reads 64 bits, and the range check applies */
-	ASSERT_OK(doc("", "", "control = { allow_uids = [ 4294967294L ]; };"));
+	ASSERT_OK(doc("", "", "control = { group = \"g\"; allow_uids = [ 4294967294L ]; };"));
 	CU_ASSERT_EQUAL(cfg.uids[0], 4294967294u);
-	ASSERT_ONLY(doc("", "", "control = { allow_uids = [ 4294967295L ]; };"),
+	ASSERT_ONLY(doc("", "", "control = { group = \"g\"; allow_uids = [ 4294967295L ]; };"),
 		    NAME ":10: control.allow_uids[0] = 4294967295: must be an integer in "
 		    "0..4294967294");
 	ASSERT_ONLY(doc("", "", "workers = { ring_size = 4294968320L; };"),
@@ -1059,15 +1061,26 @@ test_sixty_four_media_ports_fit_and_sixty_five_do_not(void)
 static void
 test_allow_uids(void)
 {
-	ASSERT_OK(doc("", "", "control = { allow_uids = [ 0, 1000, 65534 ]; };"));
+	ASSERT_OK(doc("", "", "control = { group = \"sluice\"; allow_uids = [ 0, 1000, 65534 ]; };"));
 	CU_ASSERT_EQUAL(cfg.n_uids, 3);
 	CU_ASSERT_EQUAL(cfg.uids[2], 65534);
-	ASSERT_ONLY(doc("", "", "control = { allow_uids = [ 1000, 1000 ]; };"),
+	/* root alone needs no group; anyone else reaches the socket only through one */
+	ASSERT_OK(doc("", "", "control = { allow_uids = [ 0 ]; };"));
+	CU_ASSERT_STRING_EQUAL(cfg.socket_group, "");
+	ASSERT_ONLY(doc("", "", "control = { allow_uids = [ 1000 ]; };"),
+		    NAME ":10: control.allow_uids: users other than root cannot open the root-only "
+		    "socket (mode 0600); set control.group to a group they belong to (the socket is "
+		    "then mode 0660 in that group)");
+	ASSERT_ONLY(doc("", "", "control = { group = \"\"; allow_uids = [ 0 ]; };"),
+		    NAME ":10: control.group = \"\": must be 1..31 bytes");
+	ASSERT_ONLY(doc("", "", "control = { group = \"a b\"; };"),
+		    NAME ":10: control.group = \"a b\": must be 1..31 of A-Z a-z 0-9 _ -");
+	ASSERT_ONLY(doc("", "", "control = { group = \"g\"; allow_uids = [ 1000, 1000 ]; };"),
 		    NAME ":10: control.allow_uids[1] = 1000: listed twice");
-	ASSERT_ONLY(doc("", "", "control = { allow_uids = [ 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,"
+	ASSERT_ONLY(doc("", "", "control = { group = \"g\"; allow_uids = [ 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,"
 			"16,17 ]; };"),
 		    NAME ":10: control.allow_uids: has 17 entries, allowed 0..16");
-	ASSERT_ONLY(doc("", "", "control = { allow_uids = [ -1 ]; };"),
+	ASSERT_ONLY(doc("", "", "control = { group = \"g\"; allow_uids = [ -1 ]; };"),
 		    NAME ":10: control.allow_uids[0] = -1: must be an integer in 0..4294967294");
 }
 

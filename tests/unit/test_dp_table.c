@@ -244,6 +244,9 @@ test_update(void)
 	CU_ASSERT_EQUAL(dp_tables_leg_update(t, &u, &err), DP_ERR_INVALID);
 	spec_make(&u, 20, 0, 0, 0);
 	u.has = DP_LEG_HAS_KEY_IN | DP_LEG_HAS_KEY_OUT;
+	u.key_in_len = u.key_out_len = 28;      /* a GCM key for an AES-CM leg */
+	CU_ASSERT_EQUAL(dp_tables_leg_update(t, &u, &err), DP_ERR_BAD_KEY);
+	u.key_in_len = u.key_out_len = 30;
 	CU_ASSERT_EQUAL(dp_tables_leg_update(t, &u, &err), DP_OK);
 
 	/* an update that collides keeps the old state */
