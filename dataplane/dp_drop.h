@@ -24,6 +24,7 @@
 	X(IP_PROTO, "ip_proto")                 /* not UDP and not ICMP */               \
 	X(IP6_EXT_HDR, "ipv6_ext_header")       /* IPv6 extension headers */             \
 	X(ICMP_BAD, "icmp_bad")                 /* malformed or unhandled ICMP/ICMPv6 */ \
+	X(ICMP_ERROR, "icmp_error")             /* ICMP errors (unreachable...): not acted on */ \
 	X(ICMP_RATELIMIT, "icmp_ratelimited")                                           \
 	/* layer 4 and demux (RFC 7983) */                                              \
 	X(UDP_BAD_LEN, "udp_bad_length")                                                \

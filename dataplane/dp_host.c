@@ -272,6 +272,12 @@ arp_input(struct dp_host *h, struct rte_mbuf *m, uint16_t port)
 
 /* ---- ICMP / ICMPv6 ---- */
 
+static bool
+icmp_is_error4(uint8_t type)
+{
+	return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
+}
+
 /* The reply goes back where the request came from, from our MAC. */
 static void
 eth_reply(struct rte_mbuf *m, const uint8_t our_mac[6])
@@ -290,7 +296,10 @@ echo4_reply(struct dp_host *h, struct rte_mbuf *m, uint16_t port, const struct d
 
 	if (pi->l4_len < 8 || icmp[0] != ICMP_ECHO_REQUEST ||
 	    dp_csum_fold(dp_csum_add(0, icmp, pi->l4_len)) != 0) {
-		count_drop(h, DP_DROP_ICMP_BAD);
+		/* Destination unreachable, time exceeded and the like are about packets we sent
+		 * (a participant gone): counted apart from what is malformed. */
+		count_drop(h, pi->l4_len >= 8 && icmp_is_error4(icmp[0]) ? DP_DROP_ICMP_ERROR :
+			   DP_DROP_ICMP_BAD);
 		rte_pktmbuf_free(m);
 		return;
 	}
@@ -448,7 +457,9 @@ icmp6_input(struct dp_host *h, struct rte_mbuf *m, uint16_t port, const struct d
 		count_drop(h, DP_DROP_ICMP_BAD);
 		break;
 	default:
-		count_drop(h, DP_DROP_ICMP_BAD);  /* router advertisements and the like */
+		/* Types below 128 are errors (RFC 4443); router advertisements and the rest are
+		 * not ours to handle. */
+		count_drop(h, icmp[0] < 128 ? DP_DROP_ICMP_ERROR : DP_DROP_ICMP_BAD);
 		break;
 	}
 	rte_pktmbuf_free(m);
