@@ -43,6 +43,7 @@
 	X(SRTP_AUTH, "srtp_auth_fail")                                                  \
 	X(SRTP_REPLAY, "srtp_replay")           /* seen, or older than the window */     \
 	X(SRTP_KEY_LIMIT, "srtp_key_limit")     /* key used for 2^48 packets */          \
+	X(SRTCP_SHORT, "srtcp_short")           /* shorter than header, index and tag */ \
 	X(SRTCP_AUTH, "srtcp_auth_fail")                                                \
 	X(SRTCP_REPLAY, "srtcp_replay")                                                 \
 	X(SRTCP_ERROR, "srtcp_error")           /* any other SRTCP failure */            \

@@ -186,7 +186,7 @@ dp_srtcp_unprotect(struct dp_srtcp *s, uint8_t *pkt, uint32_t *len)
 		return DP_DROP_SRTCP_ERROR;
 	/* Checked here too, so that no short packet reaches libsrtp2's parser. */
 	if (*len < SRTCP_HDR_LEN + SRTCP_INDEX_LEN + (uint32_t)s->tag_len || *len > INT_MAX)
-		return DP_DROP_SRTCP_ERROR;
+		return DP_DROP_SRTCP_SHORT;
 	l = (int)*len;
 	rc = srtcp_drop(srtp_unprotect_rtcp(s->in, pkt, &l));
 	if (rc != DP_DROP_NONE)

@@ -33,8 +33,8 @@ struct dp_srtcp *dp_srtcp_create(uint8_t suite, const uint8_t *key_in, size_t in
 				 const uint8_t *key_out, size_t out_len);
 void dp_srtcp_free(struct dp_srtcp *s);
 
-/* In place; *len becomes the RTCP length. 0 or enum dp_drop (SRTCP_AUTH, SRTCP_REPLAY,
- * SRTCP_ERROR). */
+/* In place; *len becomes the RTCP length. 0 or enum dp_drop (SRTCP_SHORT, SRTCP_AUTH,
+ * SRTCP_REPLAY, SRTCP_ERROR). */
 int dp_srtcp_unprotect(struct dp_srtcp *s, uint8_t *pkt, uint32_t *len);
 
 /* In place; cap is the writable room from pkt, at least *len + DP_SRTCP_MAX_TRAILER.

@@ -30,7 +30,12 @@ down() {
 up() {
     down
     ip netns add "${prefix}-lan"
-    ip -n "${prefix}-lan" link add br0 type bridge
+    # A plain switch: no multicast snooping (no IGMP queries or reports of its own) and, with
+    # br_netfilter loaded, no IP checks on bridged frames (the relay must see bad ones).
+    ip -n "${prefix}-lan" link add br0 type bridge mcast_snooping 0
+    for t in iptables ip6tables arptables; do
+        ip netns exec "${prefix}-lan" sysctl -qw "net.bridge.bridge-nf-call-$t=0" 2>/dev/null || true
+    done
     ip -n "${prefix}-lan" link set br0 up
     ip -n "${prefix}-lan" link set lo up
 

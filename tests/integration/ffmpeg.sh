@@ -225,7 +225,7 @@ SDP
         sl_expect "$name: leg $i auth failures" "$(leg_json "$i" | jq -r .counters.auth_fail)" 0
         sl_expect "$name: leg $i replays" "$(leg_json "$i" | jq -r .counters.replay)" 0
     done
-    sl_drops_zero srtp_auth_fail srtp_replay srtcp_auth_fail srtcp_replay srtcp_error \
+    sl_drops_zero srtp_auth_fail srtp_replay srtcp_auth_fail srtcp_replay srtcp_short srtcp_error \
         leg_gone no_remote no_route no_neighbour no_mbuf ring_full tx_full too_big \
         ssrc_not_allowed leg_recvonly
 

@@ -75,7 +75,7 @@ run_variant() {
     sl_expect "$name: PLI for 1002 at p3" \
         "$(sl_jq "$TMP/$name.p3.json" '[.received.feedback[] | select(.media_ssrc == 1002) | .pli] | add // 0')" 0
 
-    sl_drops_zero srtp_auth_fail srtp_replay srtcp_auth_fail srtcp_replay srtcp_error \
+    sl_drops_zero srtp_auth_fail srtp_replay srtcp_auth_fail srtcp_replay srtcp_short srtcp_error \
         leg_gone no_remote no_route no_neighbour no_mbuf ring_full tx_full slowpath_full \
         unknown_ssrc ssrc_not_allowed
     for i in 1 2 3; do

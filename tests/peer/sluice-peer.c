@@ -18,7 +18,7 @@ usage(FILE *f)
 	    "usage: sluice-peer COMMAND [OPTIONS]   (COMMAND --help for its options)\n"
 	    "  run      one participant: send numbered SRTP media and SRTCP, report what arrived\n"
 	    "  attack   traffic a relay must drop: --mode wrong-key | unknown-ssrc | truncated |\n"
-	    "           garbage | rtcp-wrong-key | flood\n"
+	    "           garbage | rtcp-wrong-key | flood | frames (raw Ethernet)\n"
 	    "  pcap     write a pcap of Ethernet/IP/UDP/SRTP frames from several legs\n"
 	    "  keygen   --suite SUITE: print a fresh random inline key\n");
 }

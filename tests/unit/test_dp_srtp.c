@@ -1112,7 +1112,7 @@ t_srtcp_suite(uint8_t suite)
 	for (uint32_t l0 = 0; l0 < 8 + 4 + tag; l0++) {
 		uint32_t l = l0;
 
-		CU_ASSERT_EQUAL(dp_srtcp_unprotect(s, (uint8_t *)pkt.w, &l), DP_DROP_SRTCP_ERROR);
+		CU_ASSERT_EQUAL(dp_srtcp_unprotect(s, (uint8_t *)pkt.w, &l), DP_DROP_SRTCP_SHORT);
 		CU_ASSERT_EQUAL(l, l0);
 	}
 	srtp_dealloc(lib_tx);
