@@ -2,16 +2,24 @@
 /*
  * SRTP for RTP on OpenSSL (RFC 3711, RFC 7714); the contract is dp_srtp.h.
  *
- * Per context, everything keyed is set up once at create: one EVP_CIPHER_CTX holding the
- * expanded session key (only the IV changes per packet) and, for the HMAC suites, the
- * SHA-1 states after the HMAC key blocks (key ^ ipad, key ^ opad). A packet's HMAC then
- * starts from a copy of those states: no allocation and no key schedule per packet.
- * (OpenSSL 3.0's EVP_MAC_init() without a key is correct but duplicates the digest
- * context, two allocations per packet; the low-level SHA-1 calls avoid that.)
+ * Per context, everything keyed is set up once at create, so that a packet costs no
+ * allocation, no key schedule and no cipher initialisation:
+ *  - an EVP AES-ECB context holding the expanded session key. Both suites' counter modes
+ *    are built on its keystream (AES of the packet's counter blocks, XORed in). EVP's own
+ *    AES-CTR and AES-GCM need a new IV per packet, and in OpenSSL 3 setting one looks
+ *    parameters up by name: that costs more than encrypting a 160-byte payload, and about
+ *    a fifth of a 1200-byte one. AES-ECB has no IV: one call per 2 KiB of keystream.
+ *  - GCM suites: CRYPTO_gcm128's GHASH under H = AES(K, 0), running that keystream as
+ *    its counter mode (fp_gcm_block, fp_gcm_ctr32).
+ *  - HMAC suites: the SHA-1 states after the HMAC key blocks (key ^ ipad, key ^ opad); a
+ *    packet's HMAC starts from a copy of them. (OpenSSL 3.0's EVP_MAC_init() without a
+ *    key is correct but duplicates the digest context, two allocations per packet.)
+ * perf/bench_crypto.c times these against the EVP alternatives (perf/README.md).
  */
 /* The precomputed HMAC states need the low-level SHA-1 API, deprecated but kept in 3.x. */
 #define OPENSSL_SUPPRESS_DEPRECATED
 
+#include <endian.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -19,6 +27,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/modes.h>
 #include <openssl/sha.h>
 
 #include "dp_drop.h"
@@ -42,7 +51,8 @@
 #define FP_KEY_MAX 32
 #define FP_GCM_IV_LEN 12
 #define FP_HMAC_BLOCK 64
-#define FP_CHUNK (1 << 30)          /* EVP lengths are int: longer inputs go in pieces */
+#define FP_AES_BLOCK 16
+#define FP_KS_BLOCKS 128            /* keystream made per AES-ECB call (2 KiB, on the stack) */
 
 /* KDF labels, RFC 3711 4.3.2 */
 #define FP_LABEL_ENC 0x00
@@ -65,7 +75,9 @@ static const struct fp_suite fp_suites[DP_SUITE_MAX] = {
 };
 
 struct dp_srtp_ctx {
-	EVP_CIPHER_CTX *cipher;       /* AES-CTR or AES-GCM, keyed; only the IV changes */
+	EVP_CIPHER_CTX *ecb;          /* AES-ECB under the session key: the keystream */
+	GCM128_CONTEXT *ghash;        /* GCM suites: GHASH key and state, AES through ecb */
+	bool ks_failed;               /* set when a CRYPTO_gcm128 callback could not run AES */
 	uint64_t packets;             /* packets that used the key (DP_SRTP_KEY_LIMIT) */
 	uint64_t salt_hi;             /* session salt as big-endian words, ready to XOR into */
 	uint64_t salt_lo;             /* the IV: see fp_ctx_key */
@@ -179,6 +191,98 @@ fp_hmac_state(SHA_CTX *c, const uint8_t *key, uint8_t pad)
 }
 
 /*
+ * out = in XOR the AES keystream from the counter block iv, over n bytes. The counter is
+ * the last 32 bits of the block, wrapping (GCM's inc32), or for AES-CM the last 64 bits
+ * (EVP's 128-bit counter would carry further only after 2^64 blocks). 0 or -1.
+ * Each counter block is written with whole-word stores and read by AES much later: a
+ * block assembled and reloaded at once would stall on store forwarding. The keystream
+ * left on the stack is no secret: it is what XORs ciphertext to plaintext.
+ */
+static int
+fp_keystream_xor(EVP_CIPHER_CTX *ecb, const uint8_t iv[FP_AES_BLOCK], bool inc32, uint8_t *out,
+		 const uint8_t *in, size_t n)
+{
+	uint8_t ks[FP_KS_BLOCKS * FP_AES_BLOCK];
+	uint32_t ctr32 = fp_rd32(iv + 12);
+	uint64_t ctr64 = fp_rd64(iv + 8);
+
+	while (n > 0) {
+		size_t len = n < sizeof(ks) ? n : sizeof(ks);
+		size_t blocks = (len + FP_AES_BLOCK - 1) / FP_AES_BLOCK;
+		size_t i = 0;
+		int outl;
+
+		if (inc32) {
+			for (size_t b = 0; b < blocks; b++) {
+				uint32_t be = htobe32(ctr32++);
+
+				memcpy(ks + FP_AES_BLOCK * b, iv, 12);
+				memcpy(ks + FP_AES_BLOCK * b + 12, &be, 4);
+			}
+		} else {
+			for (size_t b = 0; b < blocks; b++) {
+				uint64_t be = htobe64(ctr64++);
+
+				memcpy(ks + FP_AES_BLOCK * b, iv, 8);
+				memcpy(ks + FP_AES_BLOCK * b + 8, &be, 8);
+			}
+		}
+		if (EVP_EncryptUpdate(ecb, ks, &outl, ks, (int)(blocks * FP_AES_BLOCK)) != 1 ||
+		    outl != (int)(blocks * FP_AES_BLOCK))
+			return -1;
+		/* In place, the compiler need not prove that in and out do not overlap. */
+		if (out == in) {
+			for (; i + 8 <= len; i += 8) {
+				uint64_t x, k;
+
+				memcpy(&x, out + i, 8);
+				memcpy(&k, ks + i, 8);
+				x ^= k;
+				memcpy(out + i, &x, 8);
+			}
+		} else {
+			for (; i + 8 <= len; i += 8) {
+				uint64_t x, k;
+
+				memcpy(&x, in + i, 8);
+				memcpy(&k, ks + i, 8);
+				x ^= k;
+				memcpy(out + i, &x, 8);
+			}
+		}
+		for (; i < len; i++)
+			out[i] = in[i] ^ ks[i];
+		out += len;
+		in += len;
+		n -= len;
+	}
+	return 0;
+}
+
+/* CRYPTO_gcm128's block function: one AES block; key is our context. */
+static void
+fp_gcm_block(const unsigned char in[16], unsigned char out[16], const void *key)
+{
+	struct dp_srtp_ctx *ctx = (struct dp_srtp_ctx *)(uintptr_t)key;
+	int outl;
+
+	if (EVP_EncryptUpdate(ctx->ecb, out, &outl, in, FP_AES_BLOCK) != 1 ||
+	    outl != FP_AES_BLOCK)
+		ctx->ks_failed = true;
+}
+
+/* CRYPTO_gcm128's counter mode: whole blocks, the counter in the last 32 bits of ivec. */
+static void
+fp_gcm_ctr32(const unsigned char *in, unsigned char *out, size_t blocks, const void *key,
+	     const unsigned char ivec[16])
+{
+	struct dp_srtp_ctx *ctx = (struct dp_srtp_ctx *)(uintptr_t)key;
+
+	if (fp_keystream_xor(ctx->ecb, ivec, true, out, in, blocks * FP_AES_BLOCK) != 0)
+		ctx->ks_failed = true;
+}
+
+/*
  * Keys ctx from session keys (auth_key is ignored for GCM). Separate from the KDF so that
  * the tests can feed the session keys of published vectors. 0 or -1.
  */
@@ -187,20 +291,22 @@ fp_ctx_key(struct dp_srtp_ctx *ctx, const uint8_t *enc_key, const uint8_t *auth_
 	     const uint8_t *salt)
 {
 	const struct fp_suite *s = &fp_suites[ctx->suite];
-	const EVP_CIPHER *c;
-	int enc = ctx->dir == DP_SRTP_OUTBOUND;
+	const EVP_CIPHER *ecb = s->key_len == 32 ? EVP_aes_256_ecb() : EVP_aes_128_ecb();
 
-	if (s->gcm)
-		c = s->key_len == 32 ? EVP_aes_256_gcm() : EVP_aes_128_gcm();
-	else
-		c = EVP_aes_128_ctr();
-	if (EVP_CipherInit_ex(ctx->cipher, c, NULL, NULL, NULL, enc) != 1)
+	/* Counter modes run AES forwards only: one encrypting context for both directions. */
+	if (EVP_EncryptInit_ex(ctx->ecb, ecb, NULL, enc_key, NULL) != 1 ||
+	    EVP_CIPHER_CTX_set_padding(ctx->ecb, 0) != 1)
 		return -1;
-	if (s->gcm && EVP_CIPHER_CTX_ctrl(ctx->cipher, EVP_CTRL_AEAD_SET_IVLEN, FP_GCM_IV_LEN,
-					  NULL) != 1)
-		return -1;
-	if (EVP_CipherInit_ex(ctx->cipher, NULL, NULL, enc_key, NULL, enc) != 1)
-		return -1;
+	if (s->gcm) {
+		/* H = AES(K, 0) goes through fp_gcm_block: after the ECB key. */
+		ctx->ks_failed = false;
+		if (ctx->ghash == NULL)
+			ctx->ghash = CRYPTO_gcm128_new(ctx, fp_gcm_block);
+		else
+			CRYPTO_gcm128_init(ctx->ghash, ctx, fp_gcm_block);
+		if (ctx->ghash == NULL || ctx->ks_failed)
+			return -1;
+	}
 	/* AES-CM: bytes 0..7 and 8..13 || 00 00 of the IV; GCM: bytes 0..3 and 4..11 */
 	if (s->gcm) {
 		ctx->salt_hi = fp_rd32(salt);
@@ -229,8 +335,8 @@ fp_ctx_alloc(uint8_t suite, enum dp_srtp_dir dir)
 	ctx->gcm = s->gcm;
 	ctx->suite = suite;
 	ctx->dir = (uint8_t)dir;
-	ctx->cipher = EVP_CIPHER_CTX_new();
-	if (ctx->cipher == NULL) {
+	ctx->ecb = EVP_CIPHER_CTX_new();
+	if (ctx->ecb == NULL) {
 		free(ctx);
 		return NULL;
 	}
@@ -276,7 +382,8 @@ dp_srtp_ctx_free(struct dp_srtp_ctx *ctx)
 {
 	if (ctx == NULL)
 		return;
-	EVP_CIPHER_CTX_free(ctx->cipher);
+	EVP_CIPHER_CTX_free(ctx->ecb);
+	CRYPTO_gcm128_release(ctx->ghash);     /* wipes H and the state */
 	OPENSSL_cleanse(ctx, sizeof(*ctx));
 	free(ctx);
 }
@@ -391,31 +498,12 @@ fp_gcm_iv(const struct dp_srtp_ctx *ctx, uint8_t iv[FP_GCM_IV_LEN], uint32_t ssr
 				      (index & 0xffffffffffffull)));
 }
 
-/* EVP_CipherUpdate over n bytes, in pieces that fit its int length. 0 or -1. */
-static inline int
-fp_update(EVP_CIPHER_CTX *c, uint8_t *out, const uint8_t *in, uint32_t n)
-{
-	while (n > 0) {
-		int chunk = n > FP_CHUNK ? FP_CHUNK : (int)n;
-		int outl;
-
-		if (EVP_CipherUpdate(c, out, &outl, in, chunk) != 1 || outl != chunk)
-			return -1;
-		out += chunk;
-		in += chunk;
-		n -= (uint32_t)chunk;
-	}
-	return 0;
-}
-
-/* AES-CTR over n bytes from in to out (may be equal) at iv. 0 or -1. */
+/* AES-CM over n bytes from in to out (may be equal) from the counter block iv. 0 or -1. */
 static inline int
 fp_ctr(struct dp_srtp_ctx *ctx, const uint8_t iv[16], uint8_t *out, const uint8_t *in,
 	 uint32_t n)
 {
-	if (EVP_CipherInit_ex(ctx->cipher, NULL, NULL, NULL, iv, -1) != 1)
-		return -1;
-	return fp_update(ctx->cipher, out, in, n);
+	return fp_keystream_xor(ctx->ecb, iv, false, out, in, n);
 }
 
 /* The full HMAC-SHA1 of msg || ROC (RFC 3711 4.2.1) into mac (20 bytes). */
@@ -438,31 +526,28 @@ fp_hmac(const struct dp_srtp_ctx *ctx, const uint8_t *msg, uint32_t len, uint32_
 
 /*
  * AES-GCM over the payload with the header as AAD. Encrypt: writes the tag to tag.
- * Decrypt: checks the tag at tag; the payload is already overwritten when that fails.
- * 0 or -1.
+ * Decrypt: checks the tag at tag (in constant time); the payload is already overwritten
+ * when that fails. 0 or -1.
  */
 static inline int
 fp_gcm(struct dp_srtp_ctx *ctx, const uint8_t iv[FP_GCM_IV_LEN], const uint8_t *aad,
 	 uint32_t aad_len, uint8_t *out, const uint8_t *in, uint32_t n, uint8_t *tag)
 {
-	EVP_CIPHER_CTX *c = ctx->cipher;
-	int outl;
+	GCM128_CONTEXT *g = ctx->ghash;
 
-	if (EVP_CipherInit_ex(c, NULL, NULL, NULL, iv, -1) != 1)
+	ctx->ks_failed = false;
+	CRYPTO_gcm128_setiv(g, iv, FP_GCM_IV_LEN);
+	if (CRYPTO_gcm128_aad(g, aad, aad_len) != 0)
 		return -1;
-	if (ctx->dir == DP_SRTP_INBOUND &&
-	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, DP_SRTP_MAX_TAG, tag) != 1)
+	if (ctx->dir == DP_SRTP_OUTBOUND) {
+		if (CRYPTO_gcm128_encrypt_ctr32(g, in, out, n, fp_gcm_ctr32) != 0 || ctx->ks_failed)
+			return -1;
+		CRYPTO_gcm128_tag(g, tag, DP_SRTP_MAX_TAG);
+		return 0;
+	}
+	if (CRYPTO_gcm128_decrypt_ctr32(g, in, out, n, fp_gcm_ctr32) != 0 || ctx->ks_failed)
 		return -1;
-	if (EVP_CipherUpdate(c, NULL, &outl, aad, (int)aad_len) != 1)
-		return -1;
-	if (fp_update(c, out, in, n) != 0)
-		return -1;
-	if (EVP_CipherFinal_ex(c, out + n, &outl) != 1)
-		return -1;
-	if (ctx->dir == DP_SRTP_OUTBOUND &&
-	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, DP_SRTP_MAX_TAG, tag) != 1)
-		return -1;
-	return 0;
+	return CRYPTO_gcm128_finish(g, tag, DP_SRTP_MAX_TAG) == 0 ? 0 : -1;
 }
 
 static uint16_t

@@ -79,6 +79,7 @@ struct dp_leg_rt {
 	bool latched;                      /* dest learned from an authenticated packet */
 	bool mac_valid;
 	bool latch_reported;               /* the control thread knows the current latch */
+	bool latched_rtp;                  /* latched from RTP (not RTCP alone) */
 	uint16_t egress;                   /* port index */
 	uint8_t dst_mac[6];
 	struct dp_endpoint dest;

@@ -17,7 +17,8 @@
  *     leg's address from the authenticated packet, and fans the plaintext out: the
  *     conference's member list is grouped by owner, so the plaintext mbuf goes once (by
  *     reference count, read-only) to each other worker that owns receiving legs, and the
- *     owner encrypts the copies for its own receiving legs itself.
+ *     owner encrypts the copies for its own receiving legs itself. A packet with a single
+ *     receiver that nobody else holds is encrypted in place instead of copied.
  *  3. A worker receiving a plaintext hand-off encrypts a copy for each of its receiving legs
  *     of that conference (re-reading the member list) and transmits it.
  *  So one conference spreads over every worker, and a packet crosses at most two rings.
@@ -32,6 +33,7 @@
 #include <string.h>
 
 #include <rte_errno.h>
+#include <rte_atomic.h>
 #include <rte_branch_prediction.h>
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -202,6 +204,59 @@ out_alloc(struct dp_worker *w, uint32_t l7_len, uint8_t **l7)
 }
 
 /*
+ * One's complement sum (RFC 1071) of buf in memory byte order, for ports without UDP
+ * checksum offload, where it is the largest cost of a forwarded packet after the crypto:
+ * 32-bit words into 64-bit sums (2^16 == 1 modulo 0xffff, so they fold to the 16-bit
+ * sum), which the compiler vectorises better than 16-bit words. Any alignment; only the
+ * last piece of a chained sum may have an odd length.
+ */
+static inline uint64_t
+csum_add(uint64_t sum, const void *buf, uint32_t len)
+{
+	const uint8_t *p = buf;
+	uint64_t sum2 = 0;
+	uint32_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		uint32_t a, b;
+
+		memcpy(&a, p + i, 4);
+		memcpy(&b, p + i + 4, 4);
+		sum += a;
+		sum2 += b;
+	}
+	sum += sum2;
+	for (; i + 2 <= len; i += 2) {
+		uint16_t a;
+
+		memcpy(&a, p + i, 2);
+		sum += a;
+	}
+	if (i < len) {
+		uint16_t a = 0;
+
+		memcpy(&a, p + i, 1);    /* padded with a zero byte after it */
+		sum += a;
+	}
+	return sum;
+}
+
+/* The UDP checksum from the pseudo-header sum and the datagram (checksum field 0). */
+static inline uint16_t
+udp_cksum(uint16_t phdr, const struct rte_udp_hdr *udp, uint16_t len)
+{
+	uint64_t sum = csum_add(phdr, udp, len);
+	uint16_t c;
+
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	c = (uint16_t)~sum;
+	return c == 0 ? 0xffff : c;     /* 0 means "no checksum" in UDP */
+}
+
+/*
  * Puts Ethernet, IP and UDP headers in front of the SRTP/SRTCP bytes of m (from our media
  * port to the leg's destination), fills checksums and transmits. Consumes m.
  */
@@ -259,7 +314,8 @@ out_send(struct dp_worker *w, struct rte_mbuf *m, struct dp_leg *leg, const stru
 			udp->dgram_cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
 		} else {
 			ip->hdr_checksum = rte_ipv4_cksum(ip);
-			udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+			udp->dgram_cksum = udp_cksum(rte_ipv4_phdr_cksum(ip, 0), udp,
+						     sizeof(*udp) + l7_len);
 		}
 	} else {
 		struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(eth + 1);
@@ -281,7 +337,8 @@ out_send(struct dp_worker *w, struct rte_mbuf *m, struct dp_leg *leg, const stru
 			m->ol_flags |= RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_UDP_CKSUM;
 			udp->dgram_cksum = rte_ipv6_phdr_cksum(ip, m->ol_flags);
 		} else {
-			udp->dgram_cksum = rte_ipv6_udptcp_cksum(ip, udp);
+			udp->dgram_cksum = udp_cksum(rte_ipv6_phdr_cksum(ip, 0), udp,
+						     sizeof(*udp) + l7_len);
 		}
 	}
 	tx(w, m, rt->egress);
@@ -291,14 +348,18 @@ out_send(struct dp_worker *w, struct rte_mbuf *m, struct dp_leg *leg, const stru
 
 /*
  * The leg's address is learned only here, from a packet that just passed authentication:
- * an unauthenticated packet can never redirect a leg's media.
+ * an unauthenticated packet can never redirect a leg's media. Once RTP has latched, RTCP
+ * does not move the leg: a client without RTCP mux sends it from its RTP port + 1, where
+ * it does not receive media. RTCP latches a leg that has sent no RTP (a receiver).
  */
 static void
 leg_latch(struct dp_worker *w, uint32_t slot, struct dp_leg *leg, const struct dp_leg_cfg *cfg,
-	  const struct dp_meta *meta)
+	  const struct dp_meta *meta, bool rtp)
 {
 	struct dp_leg_rt *rt = &leg->rt;
 
+	if (!rtp && rt->latched && rt->latched_rtp)
+		return;
 	if (likely(rt->latched && rt->egress == meta->in_port &&
 		   rt->dest.port == meta->src.port &&
 		   memcmp(rt->dest.ip, meta->src.ip, 16) == 0 &&
@@ -312,6 +373,7 @@ leg_latch(struct dp_worker *w, uint32_t slot, struct dp_leg *leg, const struct d
 	rt->dest = meta->src;
 	rt->has_dest = true;
 	rt->latched = true;
+	rt->latched_rtp = rtp;
 	rt->egress = meta->in_port;
 	memcpy(rt->dst_mac, meta->src_mac, 6);
 	rt->mac_valid = true;
@@ -377,22 +439,86 @@ batch_release(struct dp_worker *w, struct protect_batch *b, struct rte_mbuf *m)
 	b->release[b->n_release++] = m;
 }
 
-/* Encrypts a copy of the plaintext RTP packet `src` for each receiving leg in legs[]. */
+/* Queues the encryption of a copy of the plaintext RTP packet src for one receiving leg. */
 static void
+protect_copy(struct dp_worker *w, struct rte_mbuf *src, struct dp_leg *leg,
+	     const struct dp_leg_cfg *cfg, struct protect_batch *b)
+{
+	const struct dp_meta *meta = dp_meta(src);
+	struct rte_mbuf *m;
+	uint8_t *l7;
+
+	m = out_alloc(w, meta->len + dp_srtp_tag_len(cfg->crypto->rtp_out), &l7);
+	if (m == NULL)
+		return;
+	b->op[b->n] = (struct dp_srtp_pkt){
+		.buf = pkt_l7(src), .out = l7, .len = meta->len, .hdr_len = meta->hdr_len,
+		.seq = meta->seq, .ssrc = meta->ssrc, .index = meta->index,
+		.ctx = cfg->crypto->rtp_out,
+	};
+	b->m[b->n] = m;
+	b->leg[b->n] = leg;
+	b->cfg[b->n] = cfg;
+	if (++b->n == PROTECT_BATCH)
+		protect_flush(w, b);
+}
+
+/*
+ * Queues the encryption of src itself, in place, for its only receiver: no copy, no second
+ * mbuf. Only when nobody else holds src (no other lcore reads the plaintext) and it has
+ * room for the tag. Returns false when src must be copied instead.
+ */
+static bool
+protect_in_place(struct dp_worker *w, struct rte_mbuf *src, struct dp_leg *leg,
+		 const struct dp_leg_cfg *cfg, struct protect_batch *b)
+{
+	const struct dp_meta *meta = dp_meta(src);
+	uint16_t tag = (uint16_t)dp_srtp_tag_len(cfg->crypto->rtp_out);
+	uint8_t *l7;
+
+	if (rte_mbuf_refcnt_read(src) != 1 || !RTE_MBUF_DIRECT(src) ||
+	    rte_pktmbuf_tailroom(src) + rte_pktmbuf_data_len(src) < meta->off + meta->len + tag)
+		return false;
+	/* An lcore that dropped its reference has finished reading the plaintext. */
+	rte_atomic_thread_fence(__ATOMIC_ACQUIRE);
+	/* Keep just the RTP bytes (and room for the tag); out_send puts new headers in front. */
+	l7 = (uint8_t *)rte_pktmbuf_adj(src, meta->off);
+	rte_pktmbuf_trim(src, (uint16_t)(rte_pktmbuf_data_len(src) - meta->len));
+	rte_pktmbuf_append(src, tag);
+	src->ol_flags &= RTE_MBUF_F_EXTERNAL;    /* drop the receive flags, as a reset would */
+	src->packet_type = 0;
+	b->op[b->n] = (struct dp_srtp_pkt){
+		.buf = l7, .out = l7, .len = meta->len, .hdr_len = meta->hdr_len,
+		.seq = meta->seq, .ssrc = meta->ssrc, .index = meta->index,
+		.ctx = cfg->crypto->rtp_out,
+	};
+	b->m[b->n] = src;
+	b->leg[b->n] = leg;
+	b->cfg[b->n] = cfg;
+	if (++b->n == PROTECT_BATCH)
+		protect_flush(w, b);
+	return true;
+}
+
+/*
+ * Encrypts the plaintext RTP packet src for each receiving leg in legs[]: a copy each, or,
+ * when there is exactly one, src itself in place. Returns true when src was consumed that
+ * way; otherwise the caller still holds its reference (batch_release).
+ */
+static bool
 deliver_rtp(struct dp_worker *w, struct rte_mbuf *src, const uint32_t *legs, uint32_t n,
 	    struct protect_batch *b)
 {
 	const struct dp_meta *meta = dp_meta(src);
 	struct dp_tables *t = w->dp->tables;
-	uint8_t *plain = pkt_l7(src);
+	struct dp_leg *first = NULL;
+	const struct dp_leg_cfg *first_cfg = NULL;
+	bool copying = false;
 
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t slot = legs[i];
 		struct dp_leg *leg = dp_tables_leg(t, slot);
 		const struct dp_leg_cfg *cfg;
-		struct dp_srtp_pkt *op;
-		struct rte_mbuf *m;
-		uint8_t *l7;
 
 		if (slot == meta->leg_slot)
 			continue;
@@ -401,21 +527,25 @@ deliver_rtp(struct dp_worker *w, struct rte_mbuf *src, const uint32_t *legs, uin
 			continue;
 		if (!leg_dest(w, slot, leg, cfg))
 			continue;
-		m = out_alloc(w, meta->len + dp_srtp_tag_len(cfg->crypto->rtp_out), &l7);
-		if (m == NULL)
+		/* The first receiver waits: if it stays the only one, src is its copy. */
+		if (!copying && first == NULL) {
+			first = leg;
+			first_cfg = cfg;
 			continue;
-		op = &b->op[b->n];
-		*op = (struct dp_srtp_pkt){
-			.buf = plain, .out = l7, .len = meta->len, .hdr_len = meta->hdr_len,
-			.seq = meta->seq, .ssrc = meta->ssrc, .index = meta->index,
-			.ctx = cfg->crypto->rtp_out,
-		};
-		b->m[b->n] = m;
-		b->leg[b->n] = leg;
-		b->cfg[b->n] = cfg;
-		if (++b->n == PROTECT_BATCH)
-			protect_flush(w, b);
+		}
+		if (first != NULL) {
+			protect_copy(w, src, first, first_cfg, b);
+			first = NULL;
+		}
+		copying = true;
+		protect_copy(w, src, leg, cfg, b);
 	}
+	if (first == NULL)
+		return false;
+	if (protect_in_place(w, src, first, first_cfg, b))
+		return true;
+	protect_copy(w, src, first, first_cfg, b);
+	return false;
 }
 
 /*
@@ -546,10 +676,12 @@ fanout(struct dp_worker *w, struct rte_mbuf *m, const struct dp_leg_cfg *src_cfg
 		handoff_plain(w, m, grp->owner);
 	}
 	if (mine != NULL && (owners & (1ull << w->index))) {
-		if (route == NULL)
-			deliver_rtp(w, m, &members->legs[mine->first], mine->count, b);
-		else
+		if (route == NULL) {
+			if (deliver_rtp(w, m, &members->legs[mine->first], mine->count, b))
+				return;
+		} else {
 			deliver_rtcp(w, m, &members->legs[mine->first], mine->count);
+		}
 	}
 	batch_release(w, b, m);
 }
@@ -601,7 +733,7 @@ owner_srtcp(struct dp_worker *w, struct rte_mbuf *m, struct dp_leg *leg,
 	meta->len = (uint16_t)len;
 	w->stats.srtcp_in++;
 	leg->rt.counters.rtcp_rx++;
-	leg_latch(w, meta->leg_slot, leg, cfg, meta);
+	leg_latch(w, meta->leg_slot, leg, cfg, meta, false);
 	rc = dp_rtcp_route(pkt_l7(m), len, &route);
 	if (rc < 0) {
 		drop(w, m, (unsigned int)-rc);
@@ -680,12 +812,12 @@ owner_process(struct dp_worker *w, struct rte_mbuf **pkts, unsigned int n, struc
 			drop(w, m, ops[i].status);
 			continue;
 		}
+		c->rx_packets++;
+		c->rx_bytes += meta->len;       /* as received, like tx_bytes: SRTP bytes */
 		meta->len = (uint16_t)ops[i].len;
 		meta->index = ops[i].index;
-		c->rx_packets++;
-		c->rx_bytes += ops[i].len;
 		w->stats.srtp_in++;
-		leg_latch(w, meta->leg_slot, legs[i], cfgs[i], meta);
+		leg_latch(w, meta->leg_slot, legs[i], cfgs[i], meta, true);
 		fanout(w, m, cfgs[i], NULL, b);
 	}
 }
@@ -884,7 +1016,8 @@ worker_handoff(struct dp_worker *w, struct rte_mbuf **pkts, unsigned int n,
 		g = my_group(w, members);
 		if (g != NULL) {
 			if (meta->kind == DP_K_RTP_PLAIN) {
-				deliver_rtp(w, m, &members->legs[g->first], g->count, b);
+				if (deliver_rtp(w, m, &members->legs[g->first], g->count, b))
+					continue;
 			} else {
 				deliver_rtcp(w, m, &members->legs[g->first], g->count);
 			}

@@ -13,8 +13,9 @@
 #  - Sender: the srtp:// URL opens an RTP socket on `localport` and an RTCP socket on
 #    localport+1 (it cannot share one socket); `rtcpport=40000` sends its SRTCP sender reports
 #    to the relay's RTP port (RFC 5761 on the relay's side), from localport+1, one with the
-#    first packet and then at most one every 5 s. The relay latches leg 1 to whichever port
-#    authenticated last (the counter relatch shows it). Only RTCP is sent to that send-only
+#    first packet and then at most one every 5 s. Once RTP has latched leg 1 (to localport),
+#    its RTCP from localport+1 does not move it (a report that comes first latches it until
+#    the first RTP packet: at most one re-latch). Only RTCP is sent to that send-only
 #    leg: in case 2, p3's receiver reports about its stream, which ffmpeg never reads.
 #  - Receiver (SDP input): it binds the m= port, and m= port+1 for RTCP, on all addresses;
 #    the c= address, with those ports, is where it would send RTCP. With c=198.18.0.1 and
@@ -217,6 +218,10 @@ SDP
         "$(jq -r .counters.rtcp_tx <<< "$l2") RTCP"
     [ "$rx" -ge "$FRAMES" ] || ff_fail "$name: leg 1 received $rx packets for $FRAMES frames"
     sl_expect "$name: packets sent to leg 2" "$tx" "$rx"
+    sl_expect "$name: leg 1 latched to ffmpeg's RTP port" "$(jq -r .latched <<< "$l1")" \
+        "198.18.0.11:5000"
+    [ "$(jq -r .counters.relatch <<< "$l1")" -le 1 ] ||
+        ff_fail "$name: leg 1 followed ffmpeg's RTCP port back and forth"
     [ "$(jq -r .counters.rtcp_rx <<< "$l1")" -gt 0 ] ||
         ff_fail "$name: no sender report from ffmpeg reached the relay"
     [ "$(jq -r .counters.rtcp_tx <<< "$l2")" -gt 0 ] ||
