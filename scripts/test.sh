@@ -23,15 +23,19 @@ done
 
 scripts/setup-deps.sh
 
-# configure DIR [OPTIONS...]: a fresh setup, or a reconfigure of an existing one.
+# configure DIR [OPTIONS...]: a fresh setup (or a reconfigure) and a build; the output is
+# shown only when something fails.
 configure() {
     local dir=$1; shift
+    local log
+    log=$(mktemp /tmp/sluice-build.XXXXXX)
     if [ -f "$dir/build.ninja" ]; then
-        meson setup --reconfigure "$dir" "$@" > /dev/null
+        meson setup --reconfigure "$dir" "$@" > "$log" 2>&1 || { cat "$log"; rm -f "$log"; return 1; }
     else
-        meson setup "$dir" "$@" > /dev/null
+        meson setup "$dir" "$@" > "$log" 2>&1 || { cat "$log"; rm -f "$log"; return 1; }
     fi
-    ninja -C "$dir" > /dev/null
+    ninja -C "$dir" > "$log" 2>&1 || { grep -E "FAILED|error" "$log" | head -40; rm -f "$log"; return 1; }
+    rm -f "$log"
 }
 
 failed=()
@@ -63,7 +67,12 @@ fuzz_all() {
     return "$rc"
 }
 
+fuzz_build_and_run() {
+    CC=clang configure build-fuzz -Dfuzz=enabled -Dtests=enabled && fuzz_all
+}
+
 asan_all() {
+    configure build-asan -Dtests=enabled -Db_sanitize=address,undefined || return 1
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
         meson test -C build-asan --suite unit --print-errorlogs || return 1
     SLUICE_BUILD="$root/build-asan" ASAN_OPTIONS=detect_leaks=1 \
@@ -72,7 +81,10 @@ asan_all() {
 
 need_main=false
 for s in "${suites[@]}"; do [ "$s" = unit ] || [ "$s" = integration ] && need_main=true; done
-$need_main && configure build -Dtests=enabled
+if $need_main && ! configure build -Dtests=enabled; then
+    echo "test.sh: the build failed"
+    exit 1
+fi
 
 for s in "${suites[@]}"; do
     case "$s" in
@@ -81,10 +93,8 @@ for s in "${suites[@]}"; do
         integration)
             run integration meson test -C build --suite integration --print-errorlogs ;;
         fuzz)
-            CC=clang configure build-fuzz -Dfuzz=enabled -Dtests=enabled
-            run fuzz fuzz_all ;;
+            run fuzz fuzz_build_and_run ;;
         asan)
-            configure build-asan -Dtests=enabled -Db_sanitize=address,undefined
             run asan asan_all ;;
     esac
 done
