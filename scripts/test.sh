@@ -49,7 +49,7 @@ fuzz_all() {
     local secs=${FUZZ_SECONDS:-30} rc=0 work
     work=$(mktemp -d /tmp/sluice-fuzz.XXXXXX)
     for f in build-fuzz/tests/fuzz_*; do
-        [ -x "$f" ] || continue
+        [ -f "$f" ] && [ -x "$f" ] || continue
         local name=${f##*/fuzz_}
         mkdir -p "$work/$name"
         echo "--- fuzz_$name for ${secs}s"
