@@ -645,27 +645,24 @@ static const struct option id_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* The arguments of a command whose one option, opts[0] (spelt opt), is an id; 0 if absent. */
 static int
-parse_only_id(const struct ctl_ctx *ctx, int argc, char **argv, uint32_t *id)
+parse_id_option(const struct ctl_ctx *ctx, int argc, char **argv, const struct option *opts,
+		const char *opt, uint32_t *id)
 {
-	int o, rc;
+	int o;
 
 	*id = 0;
 	getopt_reset();
-	while ((o = getopt_long(argc, argv, ":", id_options, NULL)) != -1) {
-		if (o != OPT_ID)
+	while ((o = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		if (o != opts[0].val)
 			return getopt_fail(ctx, o, argv);
 		if (*id != 0)
-			return usage_fail(ctx, "%s is given twice", "--id");
-		if (parse_id(ctx, "--id", optarg, id) != 0)
+			return usage_fail(ctx, "%s is given twice", opt);
+		if (parse_id(ctx, opt, optarg, id) != 0)
 			return CTL_EXIT_USAGE;
 	}
-	rc = no_operands(ctx, argc, argv);
-	if (rc != 0)
-		return rc;
-	if (*id == 0)
-		return usage_fail(ctx, "%s is required", "--id");
-	return 0;
+	return no_operands(ctx, argc, argv);
 }
 
 /* Sends a simple request and leaves its reply in *reply; c stays open for the caller. */
@@ -679,6 +676,43 @@ simple_request(struct dp_conn *c, uint16_t type, uint16_t attr, uint32_t value,
 	return dp_request(c, req, len, reply);
 }
 
+/*
+ * The request of a command whose one argument is --id N, naming that id in attr. c is
+ * set up whatever happens: the caller frees it once done with *reply.
+ */
+static int
+id_request(struct ctl_ctx *ctx, int argc, char **argv, uint16_t type, uint16_t attr,
+	   struct dp_conn *c, uint32_t *id, struct dp_msg *reply)
+{
+	int rc;
+
+	conn_init(c, ctx);
+	rc = parse_id_option(ctx, argc, argv, id_options, "--id", id);
+	if (rc != 0)
+		return rc;
+	if (*id == 0)
+		return usage_fail(ctx, "%s is required", "--id");
+	return simple_request(c, type, attr, *id, reply);
+}
+
+/* The reply's attribute of type: 1 with *a set, 0 when it has none, 2 when it has more. */
+static int
+reply_find(const struct dp_msg *reply, uint16_t type, struct dp_attr *a)
+{
+	struct dp_attr_iter it;
+	struct dp_attr cur;
+	int found = 0;
+
+	dp_attr_iter_init(&it, reply->body, reply->len);
+	while (found < 2 && dp_attr_next(&it, &cur) > 0) {
+		if (cur.type != type)
+			continue;
+		if (found++ == 0)
+			*a = cur;
+	}
+	return found;
+}
+
 static int
 cmd_leg_del(struct ctl_ctx *ctx, int argc, char **argv)
 {
@@ -687,11 +721,7 @@ cmd_leg_del(struct ctl_ctx *ctx, int argc, char **argv)
 	uint32_t id;
 	int rc;
 
-	rc = parse_only_id(ctx, argc, argv, &id);
-	if (rc != 0)
-		return rc;
-	conn_init(&c, ctx);
-	rc = simple_request(&c, DP_MSG_LEG_DEL, DP_ATTR_LEG_ID, id, &reply);
+	rc = id_request(ctx, argc, argv, DP_MSG_LEG_DEL, DP_ATTR_LEG_ID, &c, &id, &reply);
 	conn_free(&c);
 	if (rc != 0)
 		return rc;
@@ -704,28 +734,19 @@ cmd_leg_del(struct ctl_ctx *ctx, int argc, char **argv)
 static int
 cmd_conf_del(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	struct dp_attr_iter it;
 	struct dp_msg reply;
 	struct dp_attr a;
 	struct dp_conn c;
 	uint32_t id, count = 0;
 	bool have_count = false;
-	int rc;
+	int rc, found;
 
-	rc = parse_only_id(ctx, argc, argv, &id);
-	if (rc != 0)
-		return rc;
-	conn_init(&c, ctx);
-	rc = simple_request(&c, DP_MSG_CONF_DEL, DP_ATTR_CONF_ID, id, &reply);
+	rc = id_request(ctx, argc, argv, DP_MSG_CONF_DEL, DP_ATTR_CONF_ID, &c, &id, &reply);
 	if (rc == 0) {
-		dp_attr_iter_init(&it, reply.body, reply.len);
-		while (rc == 0 && dp_attr_next(&it, &a) > 0) {
-			if (a.type != DP_ATTR_COUNT)
-				continue;
-			if (have_count || dp_attr_u32(&a, &count) != 0)
-				rc = protocol_fail(ctx, "count of removed legs");
-			have_count = true;
-		}
+		found = reply_find(&reply, DP_ATTR_COUNT, &a);
+		have_count = found > 0;
+		if (found > 1 || (found == 1 && dp_attr_u32(&a, &count) != 0))
+			rc = protocol_fail(ctx, "count of removed legs");
 	}
 	conn_free(&c);
 	if (rc != 0)
@@ -875,27 +896,18 @@ static int
 cmd_leg_show(struct ctl_ctx *ctx, int argc, char **argv)
 {
 	struct dp_leg_info info;
-	struct dp_attr_iter it;
 	struct dp_msg reply;
 	struct dp_attr a;
 	struct dp_conn c;
-	int rc, found = 0;
+	int rc, found;
 	uint32_t id;
 
-	rc = parse_only_id(ctx, argc, argv, &id);
-	if (rc != 0)
-		return rc;
-	conn_init(&c, ctx);
-	rc = simple_request(&c, DP_MSG_LEG_GET, DP_ATTR_LEG_ID, id, &reply);
+	rc = id_request(ctx, argc, argv, DP_MSG_LEG_GET, DP_ATTR_LEG_ID, &c, &id, &reply);
 	if (rc == 0) {
-		dp_attr_iter_init(&it, reply.body, reply.len);
-		while (rc == 0 && dp_attr_next(&it, &a) > 0) {
-			if (a.type != DP_ATTR_NEST_LEG_INFO)
-				continue;
-			if (found++ > 0 || dp_proto_get_leg_info(&a, &info) != 0)
-				rc = protocol_fail(ctx, "leg");
-		}
-		if (rc == 0 && (found == 0 || info.spec.leg_id != id))
+		found = reply_find(&reply, DP_ATTR_NEST_LEG_INFO, &a);
+		if (found > 1 || (found == 1 && dp_proto_get_leg_info(&a, &info) != 0))
+			rc = protocol_fail(ctx, "leg");
+		else if (found == 0 || info.spec.leg_id != id)
 			rc = protocol_fail(ctx, "not the leg asked for");
 	}
 	conn_free(&c);
@@ -1003,18 +1015,9 @@ cmd_leg_list(struct ctl_ctx *ctx, int argc, char **argv)
 	uint32_t conf = 0, cursor = 0;
 	bool more = true;
 	struct dp_conn c;
-	int o, rc;
+	int rc;
 
-	getopt_reset();
-	while ((o = getopt_long(argc, argv, ":", list_options, NULL)) != -1) {
-		if (o != OPT_CONF)
-			return getopt_fail(ctx, o, argv);
-		if (conf != 0)
-			return usage_fail(ctx, "%s is given twice", "--conf");
-		if (parse_id(ctx, "--conf", optarg, &conf) != 0)
-			return CTL_EXIT_USAGE;
-	}
-	rc = no_operands(ctx, argc, argv);
+	rc = parse_id_option(ctx, argc, argv, list_options, "--conf", &conf);
 	if (rc != 0)
 		return rc;
 	conn_init(&c, ctx);
@@ -1046,12 +1049,11 @@ cmd_leg_list(struct ctl_ctx *ctx, int argc, char **argv)
 static int
 cmd_health(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	struct dp_attr_iter it;
 	struct dp_msg reply;
 	struct dp_health h;
 	struct dp_attr a;
 	struct dp_conn c;
-	int rc, found = 0;
+	int rc, found;
 
 	getopt_reset();
 	while ((rc = getopt_long(argc, argv, ":", no_options, NULL)) != -1)
@@ -1062,14 +1064,10 @@ cmd_health(struct ctl_ctx *ctx, int argc, char **argv)
 	conn_init(&c, ctx);
 	rc = simple_request(&c, DP_MSG_HEALTH, 0, 0, &reply);
 	if (rc == 0) {
-		dp_attr_iter_init(&it, reply.body, reply.len);
-		while (rc == 0 && dp_attr_next(&it, &a) > 0) {
-			if (a.type != DP_ATTR_NEST_HEALTH)
-				continue;
-			if (found++ > 0 || dp_proto_get_health(&a, &h) != 0)
-				rc = protocol_fail(ctx, "health");
-		}
-		if (rc == 0 && found == 0)
+		found = reply_find(&reply, DP_ATTR_NEST_HEALTH, &a);
+		if (found > 1 || (found == 1 && dp_proto_get_health(&a, &h) != 0))
+			rc = protocol_fail(ctx, "health");
+		else if (found == 0)
 			rc = protocol_fail(ctx, "no health in the reply");
 	}
 	conn_free(&c);

@@ -145,41 +145,35 @@ static const char *const log_words[] = {
 	"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug", NULL
 };
 
+/* Where a row's value goes: field f of struct dp_config, or of struct dp_cfg_port. */
+#define CFG_FIELD(f) .offset = offsetof(struct dp_config, f), .size = FSIZE(struct dp_config, f)
+#define PORT_FIELD(f) \
+	.offset = offsetof(struct dp_cfg_port, f), .size = FSIZE(struct dp_cfg_port, f)
 #define ROW_U(s, n, f, lo, hi, d, u) \
-	.sec = (s), .name = (n), .kind = CFG_UINT, \
-	.offset = offsetof(struct dp_config, f), .size = FSIZE(struct dp_config, f), \
+	.sec = (s), .name = (n), .kind = CFG_UINT, CFG_FIELD(f), \
 	.min = (lo), .max = (hi), .def = (d), .unit = (u)
 #define PORT_U(n, f, lo, hi, d, u) \
-	.sec = SEC_PORT, .name = (n), .kind = CFG_UINT, \
-	.offset = offsetof(struct dp_cfg_port, f), .size = FSIZE(struct dp_cfg_port, f), \
+	.sec = SEC_PORT, .name = (n), .kind = CFG_UINT, PORT_FIELD(f), \
 	.min = (lo), .max = (hi), .def = (d), .unit = (u)
 
 static const struct cfg_row cfg_rows[R_COUNT] = {
 	[R_LCORES] = {
-		.sec = SEC_EAL, .name = "lcores", .kind = CFG_STR,
-		.offset = offsetof(struct dp_config, lcores),
-		.size = FSIZE(struct dp_config, lcores),
+		.sec = SEC_EAL, .name = "lcores", .kind = CFG_STR, CFG_FIELD(lcores),
 		.min = 1, .max = DP_CFG_STR_LEN - 1, .def_str = "0-1", .str_ok = check_lcores,
 	},
 	[R_MAIN_LCORE] = { ROW_U(SEC_EAL, "main_lcore", main_lcore, 0, DP_CFG_MAX_LCORES - 1, 0,
 				 NULL) },
 	[R_MEMORY_MB] = { ROW_U(SEC_EAL, "memory_mb", memory_mb, 64, 1048576, 512, "MiB") },
 	[R_HUGEPAGES] = {
-		.sec = SEC_EAL, .name = "hugepages", .kind = CFG_ENUM,
-		.offset = offsetof(struct dp_config, hugepages),
-		.size = FSIZE(struct dp_config, hugepages),
+		.sec = SEC_EAL, .name = "hugepages", .kind = CFG_ENUM, CFG_FIELD(hugepages),
 		.def = DP_HUGE_AUTO, .words = huge_words,
 	},
 	[R_FILE_PREFIX] = {
-		.sec = SEC_EAL, .name = "file_prefix", .kind = CFG_STR,
-		.offset = offsetof(struct dp_config, file_prefix),
-		.size = FSIZE(struct dp_config, file_prefix),
+		.sec = SEC_EAL, .name = "file_prefix", .kind = CFG_STR, CFG_FIELD(file_prefix),
 		.min = 1, .max = DP_CFG_NAME_LEN - 1, .def_str = "sluice", .str_ok = check_name,
 	},
 	[R_LOG_LEVEL] = {
-		.sec = SEC_EAL, .name = "log_level", .kind = CFG_STR,
-		.offset = offsetof(struct dp_config, log_level),
-		.size = FSIZE(struct dp_config, log_level),
+		.sec = SEC_EAL, .name = "log_level", .kind = CFG_STR, CFG_FIELD(log_level),
 		.min = 1, .max = DP_CFG_NAME_LEN - 1, .def_str = "info", .words = log_words,
 	},
 	[R_BURST] = { ROW_U(SEC_WORKERS, "burst", burst, 1, 256, 32, "packets") },
@@ -200,59 +194,37 @@ static const struct cfg_row cfg_rows[R_COUNT] = {
 	[R_NEIGHBOURS] = { ROW_U(SEC_TABLES, "neighbours", max_neigh, 8, 4194304, 1024,
 				 "entries") },
 	[R_SOCKET] = {
-		.sec = SEC_CONTROL, .name = "socket", .kind = CFG_STR,
-		.offset = offsetof(struct dp_config, socket_path),
-		.size = FSIZE(struct dp_config, socket_path),
+		.sec = SEC_CONTROL, .name = "socket", .kind = CFG_STR, CFG_FIELD(socket_path),
 		.min = 2, .max = CFG_SOCK_MAX, .def_str = "/run/sluice/dp.sock",
 		.str_ok = check_socket,
 	},
 	[R_GROUP] = {
-		.sec = SEC_CONTROL, .name = "group", .kind = CFG_STR,
-		.offset = offsetof(struct dp_config, socket_group),
-		.size = FSIZE(struct dp_config, socket_group),
+		.sec = SEC_CONTROL, .name = "group", .kind = CFG_STR, CFG_FIELD(socket_group),
 		.min = 1, .max = DP_CFG_NAME_LEN - 1, .def_str = "", .str_ok = check_name,
 	},
 	[R_ICMP_RATE] = { ROW_U(SEC_CONTROL, "icmp_rate", icmp_rate, 0, 100000, 100,
 				"replies per second per port") },
 
 	[R_P_NAME] = {
-		.sec = SEC_PORT, .name = "name", .kind = CFG_STR,
-		.offset = offsetof(struct dp_cfg_port, name),
-		.size = FSIZE(struct dp_cfg_port, name),
+		.sec = SEC_PORT, .name = "name", .kind = CFG_STR, PORT_FIELD(name),
 		.min = 1, .max = DP_CFG_NAME_LEN - 1, .str_ok = check_name, .required = true,
 	},
 	[R_P_DEVICE] = {
-		.sec = SEC_PORT, .name = "device", .kind = CFG_STR,
-		.offset = offsetof(struct dp_cfg_port, device),
-		.size = FSIZE(struct dp_cfg_port, device),
+		.sec = SEC_PORT, .name = "device", .kind = CFG_STR, PORT_FIELD(device),
 		.min = 1, .max = 63, .str_ok = check_device, .required = true,
 	},
 	[R_P_MAC] = {
-		.sec = SEC_PORT, .name = "mac", .kind = CFG_MAC,
-		.offset = offsetof(struct dp_cfg_port, mac),
-		.size = FSIZE(struct dp_cfg_port, mac),
+		.sec = SEC_PORT, .name = "mac", .kind = CFG_MAC, PORT_FIELD(mac),
 		.set_offset = offsetof(struct dp_cfg_port, mac_set),
 	},
-	[R_P_IPV4] = {
-		.sec = SEC_PORT, .name = "ipv4", .kind = CFG_PREFIX4,
-		.offset = offsetof(struct dp_cfg_port, ipv4),
-		.size = FSIZE(struct dp_cfg_port, ipv4),
-	},
+	[R_P_IPV4] = { .sec = SEC_PORT, .name = "ipv4", .kind = CFG_PREFIX4, PORT_FIELD(ipv4) },
 	[R_P_GW4] = {
-		.sec = SEC_PORT, .name = "ipv4_gateway", .kind = CFG_IP4,
-		.offset = offsetof(struct dp_cfg_port, gw4),
-		.size = FSIZE(struct dp_cfg_port, gw4),
+		.sec = SEC_PORT, .name = "ipv4_gateway", .kind = CFG_IP4, PORT_FIELD(gw4),
 		.set_offset = offsetof(struct dp_cfg_port, gw4_set),
 	},
-	[R_P_IPV6] = {
-		.sec = SEC_PORT, .name = "ipv6", .kind = CFG_PREFIX6,
-		.offset = offsetof(struct dp_cfg_port, ipv6),
-		.size = FSIZE(struct dp_cfg_port, ipv6),
-	},
+	[R_P_IPV6] = { .sec = SEC_PORT, .name = "ipv6", .kind = CFG_PREFIX6, PORT_FIELD(ipv6) },
 	[R_P_GW6] = {
-		.sec = SEC_PORT, .name = "ipv6_gateway", .kind = CFG_IP6,
-		.offset = offsetof(struct dp_cfg_port, gw6),
-		.size = FSIZE(struct dp_cfg_port, gw6),
+		.sec = SEC_PORT, .name = "ipv6_gateway", .kind = CFG_IP6, PORT_FIELD(gw6),
 		.set_offset = offsetof(struct dp_cfg_port, gw6_set),
 	},
 	[R_P_RX_QUEUES] = { PORT_U("rx_queues", rx_queues, 1, 64, 1, "queues") },
@@ -1218,49 +1190,70 @@ cfg_list_check(struct cfg_ctx *ctx, const config_setting_t *s, const char *path,
 	return n;
 }
 
+/*
+ * Hands each element of a list to elem, with its index and its path "name[i]", once the
+ * list has passed cfg_list_check. False when the list or one of its elements was refused
+ * (elem returns -1, reported, for an element it refuses).
+ */
+static bool
+cfg_list_each(struct cfg_ctx *ctx, const struct cfg_scope *sc, config_setting_t *s,
+	      const char *name, unsigned int min, unsigned int max, const char *what,
+	      int (*elem)(struct cfg_ctx *ctx, const struct cfg_scope *sc, config_setting_t *e,
+			  int i, const char *path))
+{
+	int n = cfg_list_check(ctx, s, name, min, max, what);
+	bool ok = n >= 0;
+
+	for (int i = 0; i < n; i++) {
+		char path[CFG_PATH_LEN + 32];
+
+		snprintf(path, sizeof(path), "%s[%d]", name, i);
+		if (elem(ctx, sc, config_setting_get_elem(s, i), i, path) < 0)
+			ok = false;
+	}
+	return ok;
+}
+
+static const char pci_what[] = "PCI addresses \"DDDD:BB:DD.F\", optionally followed by "
+			       "\",devargs\"";
+
+static int
+pci_elem(struct cfg_ctx *ctx, const struct cfg_scope *sc, config_setting_t *e, int i,
+	 const char *path)
+{
+	struct dp_config *cfg = sc->base;
+	char canon[13], q[80];
+	const char *str, *rest;
+	bool dup = false;
+
+	(void)i;
+	str = cfg_get_str(ctx, e, path, pci_what);
+	if (str == NULL)
+		return -1;
+	if (pci_parse(str, canon, &rest) < 0 || (*rest != '\0' && *rest != ',') ||
+	    strlen(str) >= DP_CFG_STR_LEN || !is_printable(str, false)) {
+		cfg_err(ctx, cfg_line(e), "%s = %s: must be a PCI address \"DDDD:BB:DD.F\" "
+			"(device 00..1f, function 0..7), optionally followed by "
+			"\",devargs\", under %d bytes, no spaces", path,
+			cfg_quote(str, q, sizeof(q)), DP_CFG_STR_LEN);
+		return -1;
+	}
+	for (unsigned int j = 0; j < cfg->n_pci && !dup; j++)
+		dup = strncmp(cfg->pci[j], canon, 12) == 0;
+	if (dup) {
+		cfg_err(ctx, cfg_line(e), "%s = %s: device listed twice", path,
+			cfg_quote(str, q, sizeof(q)));
+		return -1;
+	}
+	snprintf(cfg->pci[cfg->n_pci++], DP_CFG_STR_LEN, "%s%s", canon, rest);
+	return 0;
+}
+
 static void
 parse_pci(struct cfg_ctx *ctx, const struct cfg_scope *sc, config_setting_t *s)
 {
-	struct dp_config *cfg = sc->base;
-	static const char what[] = "PCI addresses \"DDDD:BB:DD.F\", optionally followed by "
-				   "\",devargs\"";
-	int n = cfg_list_check(ctx, s, "eal.pci", 0, DP_CFG_MAX_DEVARGS, what);
-
-	if (n < 0) {
+	if (!cfg_list_each(ctx, sc, s, "eal.pci", 0, DP_CFG_MAX_DEVARGS, pci_what, pci_elem))
 		ctx->pci_bad = true;
-		return;
-	}
-	for (int i = 0; i < n; i++) {
-		config_setting_t *e = config_setting_get_elem(s, i);
-		char path[CFG_PATH_LEN], canon[13], q[80];
-		const char *str, *rest;
-		bool dup = false;
-
-		snprintf(path, sizeof(path), "eal.pci[%d]", i);
-		str = cfg_get_str(ctx, e, path, what);
-		if (str == NULL) {
-			ctx->pci_bad = true;
-			continue;
-		}
-		if (pci_parse(str, canon, &rest) < 0 || (*rest != '\0' && *rest != ',') ||
-		    strlen(str) >= DP_CFG_STR_LEN || !is_printable(str, false)) {
-			cfg_err(ctx, cfg_line(e), "%s = %s: must be a PCI address \"DDDD:BB:DD.F\" "
-				"(device 00..1f, function 0..7), optionally followed by "
-				"\",devargs\", under %d bytes, no spaces", path,
-				cfg_quote(str, q, sizeof(q)), DP_CFG_STR_LEN);
-			ctx->pci_bad = true;
-			continue;
-		}
-		for (unsigned int j = 0; j < cfg->n_pci && !dup; j++)
-			dup = strncmp(cfg->pci[j], canon, 12) == 0;
-		if (dup) {
-			cfg_err(ctx, cfg_line(e), "%s = %s: device listed twice", path,
-				cfg_quote(str, q, sizeof(q)));
-			ctx->pci_bad = true;
-			continue;
-		}
-		snprintf(cfg->pci[cfg->n_pci++], DP_CFG_STR_LEN, "%s%s", canon, rest);
-	}
 }
 
 /* The ethdev name of a vdev: the text before the first comma. */
@@ -1270,192 +1263,187 @@ vdev_name_len(const char *vdev)
 	return strcspn(vdev, ",");
 }
 
-static void
-parse_vdevs(struct cfg_ctx *ctx, const struct cfg_scope *sc, config_setting_t *s)
+static const char vdevs_what[] = "virtual devices \"name,key=value,...\"";
+
+static int
+vdev_elem(struct cfg_ctx *ctx, const struct cfg_scope *sc, config_setting_t *e, int i,
+	  const char *path)
 {
 	struct dp_config *cfg = sc->base;
-	static const char what[] = "virtual devices \"name,key=value,...\"";
-	int n = cfg_list_check(ctx, s, "eal.vdevs", 0, DP_CFG_MAX_DEVARGS, what);
+	const char *str;
+	char q[80];
+	size_t len;
+	bool dup = false;
 
-	if (n < 0) {
-		ctx->vdevs_bad = true;
-		return;
+	(void)i;
+	str = cfg_get_str(ctx, e, path, vdevs_what);
+	if (str == NULL)
+		return -1;
+	len = vdev_name_len(str);
+	if (!is_vdev_name(str, len) || strlen(str) >= DP_CFG_STR_LEN ||
+	    !is_printable(str, false)) {
+		cfg_err(ctx, cfg_line(e), "%s = %s: must be \"name\" or \"name,args\" with "
+			"a name of 1..63 of A-Z a-z 0-9 _ (such as net_af_packet0), under "
+			"%d bytes, no spaces", path, cfg_quote(str, q, sizeof(q)),
+			DP_CFG_STR_LEN);
+		return -1;
 	}
-	for (int i = 0; i < n; i++) {
-		config_setting_t *e = config_setting_get_elem(s, i);
-		char path[CFG_PATH_LEN], q[80];
-		const char *str;
-		size_t len;
-		bool dup = false;
-
-		snprintf(path, sizeof(path), "eal.vdevs[%d]", i);
-		str = cfg_get_str(ctx, e, path, what);
-		if (str == NULL) {
-			ctx->vdevs_bad = true;
-			continue;
-		}
-		len = vdev_name_len(str);
-		if (!is_vdev_name(str, len) || strlen(str) >= DP_CFG_STR_LEN ||
-		    !is_printable(str, false)) {
-			cfg_err(ctx, cfg_line(e), "%s = %s: must be \"name\" or \"name,args\" with "
-				"a name of 1..63 of A-Z a-z 0-9 _ (such as net_af_packet0), under "
-				"%d bytes, no spaces", path, cfg_quote(str, q, sizeof(q)),
-				DP_CFG_STR_LEN);
-			ctx->vdevs_bad = true;
-			continue;
-		}
-		for (unsigned int j = 0; j < cfg->n_vdevs && !dup; j++)
-			dup = vdev_name_len(cfg->vdevs[j]) == len &&
-			      memcmp(cfg->vdevs[j], str, len) == 0;
-		if (dup) {
-			cfg_err(ctx, cfg_line(e), "%s = %s: vdev name %.*s is used twice", path,
-				cfg_quote(str, q, sizeof(q)), (int)len, str);
-			ctx->vdevs_bad = true;
-			continue;
-		}
-		memcpy(cfg->vdevs[cfg->n_vdevs++], str, strlen(str) + 1);
+	for (unsigned int j = 0; j < cfg->n_vdevs && !dup; j++)
+		dup = vdev_name_len(cfg->vdevs[j]) == len &&
+		      memcmp(cfg->vdevs[j], str, len) == 0;
+	if (dup) {
+		cfg_err(ctx, cfg_line(e), "%s = %s: vdev name %.*s is used twice", path,
+			cfg_quote(str, q, sizeof(q)), (int)len, str);
+		return -1;
 	}
+	memcpy(cfg->vdevs[cfg->n_vdevs++], str, strlen(str) + 1);
+	return 0;
 }
 
 static void
-parse_udp_ports(struct cfg_ctx *ctx, const struct cfg_scope *sc, config_setting_t *s)
+parse_vdevs(struct cfg_ctx *ctx, const struct cfg_scope *sc, config_setting_t *s)
+{
+	if (!cfg_list_each(ctx, sc, s, "eal.vdevs", 0, DP_CFG_MAX_DEVARGS, vdevs_what,
+			   vdev_elem))
+		ctx->vdevs_bad = true;
+}
+
+static int
+udp_port_elem(struct cfg_ctx *ctx, const struct cfg_scope *sc, config_setting_t *e, int i,
+	      const char *path)
 {
 	static const struct cfg_row port_row = {
 		.kind = CFG_UINT, .min = 1024, .max = 65535, .unit = "UDP port",
 	};
 	struct dp_config *cfg = sc->base;
-	int n = cfg_list_check(ctx, s, "media.udp_ports", 1, DP_CFG_MAX_MEDIA_PORTS,
-			       "UDP ports 1024..65535");
+	uint32_t v;
 
-	ctx->media_seen = true;
-	if (n < 0)
-		return;
-	for (int i = 0; i < n; i++) {
-		config_setting_t *e = config_setting_get_elem(s, i);
-		char path[CFG_PATH_LEN];
-		uint32_t v;
-		int dup;
-
-		snprintf(path, sizeof(path), "media.udp_ports[%d]", i);
-		if (cfg_get_uint(ctx, &port_row, e, path, &v) < 0)
-			continue;
-		dup = dp_config_media_index(cfg, (uint16_t)v);
-		if (dup >= 0) {
-			cfg_err(ctx, cfg_line(e), "%s = %u: listed twice; media ports must be "
-				"distinct", path, v);
-			continue;
-		}
-		cfg->media_ports[cfg->n_media_ports++] = (uint16_t)v;
+	(void)i;
+	if (cfg_get_uint(ctx, &port_row, e, path, &v) < 0)
+		return -1;
+	if (dp_config_media_index(cfg, (uint16_t)v) >= 0) {
+		cfg_err(ctx, cfg_line(e), "%s = %u: listed twice; media ports must be "
+			"distinct", path, v);
+		return -1;
 	}
+	cfg->media_ports[cfg->n_media_ports++] = (uint16_t)v;
+	return 0;
 }
 
 static void
-parse_uids(struct cfg_ctx *ctx, const struct cfg_scope *sc, config_setting_t *s)
+parse_udp_ports(struct cfg_ctx *ctx, const struct cfg_scope *sc, config_setting_t *s)
+{
+	ctx->media_seen = true;
+	cfg_list_each(ctx, sc, s, "media.udp_ports", 1, DP_CFG_MAX_MEDIA_PORTS,
+		      "UDP ports 1024..65535", udp_port_elem);
+}
+
+static int
+uid_elem(struct cfg_ctx *ctx, const struct cfg_scope *sc, config_setting_t *e, int i,
+	 const char *path)
 {
 	/* uid_t is 32 bits and (uid_t)-1 means "no user" */
 	static const struct cfg_row uid_row = {
 		.kind = CFG_UINT, .min = 0, .max = 4294967294u, .unit = "uid",
 	};
 	struct dp_config *cfg = sc->base;
-	int n = cfg_list_check(ctx, s, "control.allow_uids", 0, DP_CFG_MAX_UIDS, "uids");
+	uint32_t v;
+	bool dup = false;
 
-	if (n < 0)
-		return;
-	for (int i = 0; i < n; i++) {
-		config_setting_t *e = config_setting_get_elem(s, i);
-		char path[CFG_PATH_LEN];
-		uint32_t v;
-		bool dup = false;
-
-		snprintf(path, sizeof(path), "control.allow_uids[%d]", i);
-		if (cfg_get_uint(ctx, &uid_row, e, path, &v) < 0)
-			continue;
-		for (unsigned int j = 0; j < cfg->n_uids && !dup; j++)
-			dup = cfg->uids[j] == v;
-		if (dup) {
-			cfg_err(ctx, cfg_line(e), "%s = %u: listed twice", path, v);
-			continue;
-		}
-		cfg->uids[cfg->n_uids++] = v;
+	(void)i;
+	if (cfg_get_uint(ctx, &uid_row, e, path, &v) < 0)
+		return -1;
+	for (unsigned int j = 0; j < cfg->n_uids && !dup; j++)
+		dup = cfg->uids[j] == v;
+	if (dup) {
+		cfg_err(ctx, cfg_line(e), "%s = %u: listed twice", path, v);
+		return -1;
 	}
+	cfg->uids[cfg->n_uids++] = v;
+	return 0;
+}
+
+static void
+parse_uids(struct cfg_ctx *ctx, const struct cfg_scope *sc, config_setting_t *s)
+{
+	cfg_list_each(ctx, sc, s, "control.allow_uids", 0, DP_CFG_MAX_UIDS, "uids", uid_elem);
+}
+
+static int
+neigh_elem(struct cfg_ctx *ctx, const struct cfg_scope *sc, config_setting_t *e, int i,
+	   const char *path)
+{
+	struct dp_cfg_port *port = sc->base;
+	struct dp_cfg_neigh nb = { { 0 }, { 0 } };
+	bool have_ip = false, have_mac = false, bad = false;
+	int m;
+
+	if (config_setting_type(e) != CONFIG_TYPE_GROUP) {
+		cfg_err(ctx, cfg_line(e), "%s: must be a group { ip = \"...\"; "
+			"mac = \"...\"; }, not %s", path,
+			cfg_type_name(config_setting_type(e)));
+		return -1;
+	}
+	m = config_setting_length(e);
+	for (int j = 0; j < m; j++) {
+		config_setting_t *f = config_setting_get_elem(e, j);
+		const char *fname = config_setting_name(f);
+		char fpath[CFG_PATH_LEN + 64], q[80];
+		const char *str;
+
+		if (fname == NULL)
+			continue;
+		snprintf(fpath, sizeof(fpath), "%s.%s", path, fname);
+		if (strcmp(fname, "ip") == 0) {
+			str = cfg_get_str(ctx, f, fpath, "an IPv4 or IPv6 address");
+			if (str == NULL ||
+			    ip_parse(str, strchr(str, ':') != NULL, nb.ip) < 0) {
+				if (str != NULL)
+					cfg_err(ctx, cfg_line(f), "%s = %s: must be an "
+						"IPv4 or IPv6 address", fpath,
+						cfg_quote(str, q, sizeof(q)));
+				bad = true;
+			}
+			have_ip = true;
+		} else if (strcmp(fname, "mac") == 0) {
+			str = cfg_get_str(ctx, f, fpath, "a MAC address");
+			if (str == NULL || mac_parse(str, nb.mac) < 0 ||
+			    (nb.mac[0] & 1) != 0 ||
+			    memcmp(nb.mac, "\0\0\0\0\0\0", 6) == 0) {
+				if (str != NULL)
+					cfg_err(ctx, cfg_line(f), "%s = %s: must be a "
+						"unicast MAC address such as "
+						"\"02:00:5c:00:00:09\"", fpath,
+						cfg_quote(str, q, sizeof(q)));
+				bad = true;
+			}
+			have_mac = true;
+		} else {
+			cfg_err(ctx, cfg_line(f), "%s: unknown setting; a neighbour allows "
+				"ip, mac", fpath);
+			bad = true;
+		}
+	}
+	if (!have_ip || !have_mac) {
+		cfg_err(ctx, cfg_line(e), "%s: needs both ip and mac", path);
+		bad = true;
+	}
+	if (bad)
+		return -1;
+	ctx->port[sc->port].neigh[port->n_neigh] = cfg_line(e);
+	ctx->port[sc->port].neigh_index[port->n_neigh] = i;
+	port->neigh[port->n_neigh++] = nb;
+	return 0;
 }
 
 static void
 parse_neighbours(struct cfg_ctx *ctx, const struct cfg_scope *sc, config_setting_t *s)
 {
-	struct dp_cfg_port *port = sc->base;
 	char lpath[CFG_PATH_LEN + 16];
-	int n;
 
 	snprintf(lpath, sizeof(lpath), "%s.neighbours", sc->prefix);
-	n = cfg_list_check(ctx, s, lpath, 0, DP_CFG_MAX_NEIGH,
-			   "groups { ip = \"...\"; mac = \"...\"; }");
-	if (n < 0)
-		return;
-	for (int i = 0; i < n; i++) {
-		config_setting_t *e = config_setting_get_elem(s, i);
-		struct dp_cfg_neigh nb = { { 0 }, { 0 } };
-		bool have_ip = false, have_mac = false, bad = false;
-		char path[CFG_PATH_LEN + 32];
-		int m;
-
-		snprintf(path, sizeof(path), "%s[%d]", lpath, i);
-		if (config_setting_type(e) != CONFIG_TYPE_GROUP) {
-			cfg_err(ctx, cfg_line(e), "%s: must be a group { ip = \"...\"; "
-				"mac = \"...\"; }, not %s", path,
-				cfg_type_name(config_setting_type(e)));
-			continue;
-		}
-		m = config_setting_length(e);
-		for (int j = 0; j < m; j++) {
-			config_setting_t *f = config_setting_get_elem(e, j);
-			const char *fname = config_setting_name(f);
-			char fpath[CFG_PATH_LEN + 64], q[80];
-			const char *str;
-
-			if (fname == NULL)
-				continue;
-			snprintf(fpath, sizeof(fpath), "%s.%s", path, fname);
-			if (strcmp(fname, "ip") == 0) {
-				str = cfg_get_str(ctx, f, fpath, "an IPv4 or IPv6 address");
-				if (str == NULL ||
-				    ip_parse(str, strchr(str, ':') != NULL, nb.ip) < 0) {
-					if (str != NULL)
-						cfg_err(ctx, cfg_line(f), "%s = %s: must be an "
-							"IPv4 or IPv6 address", fpath,
-							cfg_quote(str, q, sizeof(q)));
-					bad = true;
-				}
-				have_ip = true;
-			} else if (strcmp(fname, "mac") == 0) {
-				str = cfg_get_str(ctx, f, fpath, "a MAC address");
-				if (str == NULL || mac_parse(str, nb.mac) < 0 ||
-				    (nb.mac[0] & 1) != 0 ||
-				    memcmp(nb.mac, "\0\0\0\0\0\0", 6) == 0) {
-					if (str != NULL)
-						cfg_err(ctx, cfg_line(f), "%s = %s: must be a "
-							"unicast MAC address such as "
-							"\"02:00:5c:00:00:09\"", fpath,
-							cfg_quote(str, q, sizeof(q)));
-					bad = true;
-				}
-				have_mac = true;
-			} else {
-				cfg_err(ctx, cfg_line(f), "%s: unknown setting; a neighbour allows "
-					"ip, mac", fpath);
-				bad = true;
-			}
-		}
-		if (!have_ip || !have_mac) {
-			cfg_err(ctx, cfg_line(e), "%s: needs both ip and mac", path);
-			bad = true;
-		}
-		if (bad)
-			continue;
-		ctx->port[sc->port].neigh[port->n_neigh] = cfg_line(e);
-		ctx->port[sc->port].neigh_index[port->n_neigh] = i;
-		port->neigh[port->n_neigh++] = nb;
-	}
+	cfg_list_each(ctx, sc, s, lpath, 0, DP_CFG_MAX_NEIGH,
+		      "groups { ip = \"...\"; mac = \"...\"; }", neigh_elem);
 }
 
 /* ---- ports ---- */

@@ -16,6 +16,7 @@
 #include <rte_mbuf.h>
 #include <rte_random.h>
 
+#include "dp_be.h"
 #include "dp_host.h"
 #include "dp_log.h"
 #include "dp_pkt.h"
@@ -211,18 +212,11 @@ send_frame(struct dp_host *h, struct rte_mbuf *m, uint16_t port)
 }
 
 static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
 eth_fill(uint8_t *f, const uint8_t dst[6], const uint8_t src[6], uint16_t type)
 {
 	memcpy(f, dst, 6);
 	memcpy(f + 6, src, 6);
-	put16(f + 12, type);
+	dp_store_be16(f + 12, type);
 }
 
 /* ---- ARP ---- */
@@ -240,11 +234,11 @@ arp_send(struct dp_host *h, uint16_t port, uint16_t op, const uint8_t dst_mac[6]
 		return;
 	eth_fill(f, dst_mac, pa->mac, DP_ETHERTYPE_ARP);
 	a = f + DP_ETH_HLEN;
-	put16(a, 1);                    /* Ethernet */
-	put16(a + 2, DP_ETHERTYPE_IPV4);
+	dp_store_be16(a, 1);            /* Ethernet */
+	dp_store_be16(a + 2, DP_ETHERTYPE_IPV4);
 	a[4] = 6;
 	a[5] = 4;
-	put16(a + 6, op);
+	dp_store_be16(a + 6, op);
 	memcpy(a + 8, pa->mac, 6);
 	memcpy(a + 14, pa->v4, 4);
 	memcpy(a + 18, tha, 6);
@@ -312,10 +306,10 @@ echo4_reply(struct dp_host *h, struct rte_mbuf *m, uint16_t port, const struct d
 	memcpy(ip + 12, h->dp->ports[port].addrs.v4, 4);
 	ip[8] = 64;
 	ip[10] = ip[11] = 0;
-	put16(ip + 10, dp_csum_fold(dp_csum_add(0, ip, (size_t)(ip[0] & 0xf) * 4)));
+	dp_store_be16(ip + 10, dp_csum_fold(dp_csum_add(0, ip, (size_t)(ip[0] & 0xf) * 4)));
 	icmp[0] = ICMP_ECHO_REPLY;
 	icmp[2] = icmp[3] = 0;
-	put16(icmp + 2, dp_csum_fold(dp_csum_add(0, icmp, pi->l4_len)));
+	dp_store_be16(icmp + 2, dp_csum_fold(dp_csum_add(0, icmp, pi->l4_len)));
 	rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) - (pi->l4_off + pi->l4_len)));
 	send_frame(h, m, port);
 }
@@ -324,7 +318,7 @@ static void
 icmp6_csum(uint8_t *ip6, uint8_t *icmp, uint32_t len)
 {
 	icmp[2] = icmp[3] = 0;
-	put16(icmp + 2, dp_csum_ipv6(ip6 + 8, ip6 + 24, DP_IPPROTO_ICMPV6, icmp, len));
+	dp_store_be16(icmp + 2, dp_csum_ipv6(ip6 + 8, ip6 + 24, DP_IPPROTO_ICMPV6, icmp, len));
 }
 
 static void
@@ -391,7 +385,7 @@ nd_send(struct dp_host *h, uint16_t port, uint8_t type, const uint8_t dst_mac[6]
 	eth_fill(f, dst_mac, pa->mac, DP_ETHERTYPE_IPV6);
 	ip = f + DP_ETH_HLEN;
 	ip[0] = 0x60;
-	put16(ip + 4, ND_LEN);
+	dp_store_be16(ip + 4, ND_LEN);
 	ip[6] = DP_IPPROTO_ICMPV6;
 	ip[7] = 255;                    /* RFC 4861: hop limit 255 proves on-link */
 	memcpy(ip + 8, src_ip, 16);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "dp_be.h"
 #include "dp_pkt.h"
 
 #define DP_IPV4_HLEN 20
@@ -36,18 +37,6 @@ static const uint8_t dp_ip6_all_nodes[16] = {
 static const uint8_t dp_ip6_snm_prefix[13] = {
 	0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0xff
 };
-
-static inline uint16_t
-dp_be16(const uint8_t *p)
-{
-	return (uint16_t)((uint16_t)p[0] << 8 | p[1]);
-}
-
-static inline uint32_t
-dp_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 void
 dp_port_addrs_link_local(struct dp_port_addrs *pa)
@@ -98,12 +87,12 @@ dp_csum_add(uint32_t sum, const void *buf, size_t len)
 	 * the 64-bit accumulator cannot overflow below 16 GiB.
 	 */
 	while (len >= 4) {
-		acc += dp_be32(p);
+		acc += dp_load_be32(p);
 		p += 4;
 		len -= 4;
 	}
 	if (len >= 2) {
-		acc += dp_be16(p);
+		acc += dp_load_be16(p);
 		p += 2;
 		len -= 2;
 	}
@@ -122,6 +111,19 @@ dp_csum_fold(uint32_t sum)
 	return (uint16_t)~sum;
 }
 
+/* The checksum of l4 under a pseudo-header: source, destination (alen bytes each), tail. */
+static inline uint16_t
+dp_csum_pseudo(const uint8_t *src, const uint8_t *dst, uint32_t alen, const uint8_t *tail,
+	       uint32_t tail_len, const void *l4, uint32_t l4_len)
+{
+	uint32_t sum;
+
+	sum = dp_csum_add(0, src, alen);
+	sum = dp_csum_add(sum, dst, alen);
+	sum = dp_csum_add(sum, tail, tail_len);
+	return dp_csum_fold(dp_csum_add(sum, l4, l4_len));
+}
+
 uint16_t
 dp_csum_ipv6(const uint8_t src[16], const uint8_t dst[16], uint8_t proto,
 	     const void *l4, uint32_t l4_len)
@@ -131,12 +133,8 @@ dp_csum_ipv6(const uint8_t src[16], const uint8_t dst[16], uint8_t proto,
 		(uint8_t)(l4_len >> 24), (uint8_t)(l4_len >> 16), (uint8_t)(l4_len >> 8),
 		(uint8_t)l4_len, 0, 0, 0, proto,
 	};
-	uint32_t sum;
 
-	sum = dp_csum_add(0, src, 16);
-	sum = dp_csum_add(sum, dst, 16);
-	sum = dp_csum_add(sum, tail, sizeof(tail));
-	return dp_csum_fold(dp_csum_add(sum, l4, l4_len));
+	return dp_csum_pseudo(src, dst, 16, tail, sizeof(tail), l4, l4_len);
 }
 
 uint16_t
@@ -145,12 +143,8 @@ dp_csum_ipv4_l4(const uint8_t src[4], const uint8_t dst[4], uint8_t proto,
 {
 	/* Zero, protocol, 16-bit length: an IPv4 datagram cannot carry more. */
 	const uint8_t tail[4] = { 0, proto, (uint8_t)(l4_len >> 8), (uint8_t)l4_len };
-	uint32_t sum;
 
-	sum = dp_csum_add(0, src, 4);
-	sum = dp_csum_add(sum, dst, 4);
-	sum = dp_csum_add(sum, tail, sizeof(tail));
-	return dp_csum_fold(dp_csum_add(sum, l4, l4_len));
+	return dp_csum_pseudo(src, dst, 4, tail, sizeof(tail), l4, l4_len);
 }
 
 /* ---- layer 2 to 4 ---- */
@@ -164,8 +158,8 @@ dp_arp_parse(const uint8_t *frame, uint32_t len, struct dp_arp_info *ai)
 	if (len < DP_ETH_HLEN + DP_ARP_LEN)
 		return -DP_DROP_ARP_BAD;
 	a = frame + DP_ETH_HLEN;
-	op = dp_be16(a + 6);
-	if (dp_be16(a) != 1 || dp_be16(a + 2) != DP_ETHERTYPE_IPV4 || a[4] != 6 || a[5] != 4 ||
+	op = dp_load_be16(a + 6);
+	if (dp_load_be16(a) != 1 || dp_load_be16(a + 2) != DP_ETHERTYPE_IPV4 || a[4] != 6 || a[5] != 4 ||
 	    (op != 1 && op != 2))
 		return -DP_DROP_ARP_BAD;
 	ai->op = op;
@@ -203,15 +197,15 @@ dp_pkt_udp(const uint8_t *frame, uint16_t l4_off, uint32_t rem, struct dp_pkt_in
 
 	if (rem < DP_UDP_HLEN)
 		return -DP_DROP_UDP_BAD_LEN;
-	ulen = dp_be16(u + 4);
+	ulen = dp_load_be16(u + 4);
 	if (ulen < DP_UDP_HLEN || ulen > rem)
 		return -DP_DROP_UDP_BAD_LEN;
 	pi->l4_off = l4_off;
 	pi->l4_len = ulen;
 	pi->payload_off = (uint16_t)(l4_off + DP_UDP_HLEN);
 	pi->payload_len = (uint16_t)(ulen - DP_UDP_HLEN);
-	pi->src_port = dp_be16(u);
-	pi->dst_port = dp_be16(u + 2);
+	pi->src_port = dp_load_be16(u);
+	pi->dst_port = dp_load_be16(u + 2);
 	return DP_PKT_UDP;
 }
 
@@ -227,12 +221,12 @@ dp_pkt_ipv4(const uint8_t *frame, uint32_t len, const struct dp_port_addrs *pa,
 	if (avail < DP_IPV4_HLEN || (ip[0] >> 4) != 4)
 		return -DP_DROP_IP_BAD_HDR;
 	hlen = (uint32_t)(ip[0] & 0x0f) * 4;
-	tot = dp_be16(ip + 2);
+	tot = dp_load_be16(ip + 2);
 	if (hlen < DP_IPV4_HLEN || hlen > tot || tot > avail)
 		return -DP_DROP_IP_BAD_HDR;
 	if (dp_csum_fold(dp_csum_add(0, ip, hlen)) != 0)
 		return -DP_DROP_IP_BAD_CSUM;
-	if ((dp_be16(ip + 6) & (DP_IPV4_MF | DP_IPV4_OFFMASK)) != 0)
+	if ((dp_load_be16(ip + 6) & (DP_IPV4_MF | DP_IPV4_OFFMASK)) != 0)
 		return -DP_DROP_IP_FRAGMENT;
 	if (!pa->has_v4 || memcmp(ip + 16, pa->v4, 4) != 0)
 		return -DP_DROP_IP_NOT_OURS;
@@ -299,7 +293,7 @@ dp_pkt_ipv6(const uint8_t *frame, uint32_t len, const struct dp_port_addrs *pa,
 	if (avail < DP_IPV6_HLEN || (ip[0] >> 4) != 6)
 		return -DP_DROP_IP_BAD_HDR;
 	dst = ip + 24;
-	plen = dp_be16(ip + 4);
+	plen = dp_load_be16(ip + 4);
 	if (DP_IPV6_HLEN + plen > avail)
 		return -DP_DROP_IP_BAD_HDR;
 	if (!pa->has_v6)
@@ -351,7 +345,7 @@ dp_pkt_parse(const uint8_t *frame, uint32_t len, const struct dp_port_addrs *pa,
 	memset(pi, 0, sizeof(*pi));
 	if (len < DP_ETH_HLEN)
 		return -DP_DROP_L2_SHORT;
-	et = dp_be16(frame + 12);
+	et = dp_load_be16(frame + 12);
 	ours = memcmp(frame, pa->mac, 6) == 0;
 	pi->ethertype = et;
 	pi->l3_off = DP_ETH_HLEN;
@@ -406,7 +400,7 @@ dp_rtp_parse(const uint8_t *p, uint32_t len, struct dp_rtp_info *ri)
 	if (p[0] & 0x10) {
 		if (len - hdr < 4)
 			return -DP_DROP_RTP_BAD_HDR;
-		hdr += 4 + 4 * (uint32_t)dp_be16(p + hdr + 2);
+		hdr += 4 + 4 * (uint32_t)dp_load_be16(p + hdr + 2);
 		/* hdr_len is 16 bits: a larger header only fits a buffer no frame carries. */
 		if (hdr > len || hdr > UINT16_MAX)
 			return -DP_DROP_RTP_BAD_HDR;
@@ -415,9 +409,9 @@ dp_rtp_parse(const uint8_t *p, uint32_t len, struct dp_rtp_info *ri)
 	ri->padding = (p[0] & 0x20) != 0;
 	ri->marker = (p[1] & 0x80) != 0;
 	ri->pt = p[1] & 0x7f;
-	ri->seq = dp_be16(p + 2);
-	ri->ts = dp_be32(p + 4);
-	ri->ssrc = dp_be32(p + 8);
+	ri->seq = dp_load_be16(p + 2);
+	ri->ts = dp_load_be32(p + 4);
+	ri->ssrc = dp_load_be32(p + 8);
 	return 0;
 }
 
@@ -426,7 +420,7 @@ dp_rtcp_sender_ssrc(const uint8_t *p, uint32_t len, uint32_t *ssrc)
 {
 	if (len < 8 || (p[0] >> 6) != 2)
 		return -DP_DROP_RTCP_BAD_HDR;
-	*ssrc = dp_be32(p + 4);
+	*ssrc = dp_load_be32(p + 4);
 	return 0;
 }
 
@@ -445,14 +439,14 @@ static void
 dp_rtcp_add_reports(struct dp_rtcp_route *rt, const uint8_t *pk, uint32_t off, uint32_t rc)
 {
 	for (uint32_t i = 0; i < rc; i++)
-		dp_rtcp_add_target(rt, dp_be32(pk + off + i * DP_RTCP_REPORT_LEN));
+		dp_rtcp_add_target(rt, dp_load_be32(pk + off + i * DP_RTCP_REPORT_LEN));
 }
 
 /* Payload-specific feedback (RFC 4585 6.3, RFC 5104 4.3.1, REMB); clen >= 12 checked. */
 static int
 dp_rtcp_psfb(struct dp_rtcp_route *rt, const uint8_t *pk, uint32_t clen, uint32_t fmt)
 {
-	uint32_t media = dp_be32(pk + 8);
+	uint32_t media = dp_load_be32(pk + 8);
 	uint32_t n;
 
 	if (fmt == DP_PSFB_FMT_FIR) {
@@ -460,7 +454,7 @@ dp_rtcp_psfb(struct dp_rtcp_route *rt, const uint8_t *pk, uint32_t clen, uint32_
 		if ((clen - 12) % 8 != 0)
 			return -DP_DROP_RTCP_BAD_HDR;
 		for (uint32_t off = 12; off < clen; off += 8)
-			dp_rtcp_add_target(rt, dp_be32(pk + off));
+			dp_rtcp_add_target(rt, dp_load_be32(pk + off));
 		return 0;
 	}
 	if (fmt == DP_PSFB_FMT_AFB && clen >= 16 && memcmp(pk + 12, "REMB", 4) == 0) {
@@ -471,7 +465,7 @@ dp_rtcp_psfb(struct dp_rtcp_route *rt, const uint8_t *pk, uint32_t clen, uint32_
 		if (20 + 4 * n > clen)
 			return -DP_DROP_RTCP_BAD_HDR;
 		for (uint32_t i = 0; i < n; i++)
-			dp_rtcp_add_target(rt, dp_be32(pk + 20 + 4 * i));
+			dp_rtcp_add_target(rt, dp_load_be32(pk + 20 + 4 * i));
 		return 0;
 	}
 	if (media != 0)
@@ -499,7 +493,7 @@ rtcp_next(const uint8_t *p, uint32_t len, uint32_t off, struct rtcp_pkt *k)
 	k->pk = pk;
 	k->count = pk[0] & 0x1f;
 	k->pt = pk[1];
-	k->plen = ((uint32_t)dp_be16(pk + 2) + 1) * 4;
+	k->plen = ((uint32_t)dp_load_be16(pk + 2) + 1) * 4;
 	if (k->plen > len - off)
 		return -DP_DROP_RTCP_BAD_HDR;
 	k->clen = k->plen;
@@ -548,8 +542,8 @@ rtcp_packet_route(const struct rtcp_pkt *k, struct dp_rtcp_route *rt)
 	case DP_RTCP_PT_RTPFB:
 		if (k->clen < 12)
 			return -DP_DROP_RTCP_BAD_HDR;
-		if (dp_be32(k->pk + 8) != 0)
-			dp_rtcp_add_target(rt, dp_be32(k->pk + 8));
+		if (dp_load_be32(k->pk + 8) != 0)
+			dp_rtcp_add_target(rt, dp_load_be32(k->pk + 8));
 		break;
 	case DP_RTCP_PT_PSFB:
 		if (k->clen < 12 || dp_rtcp_psfb(rt, k->pk, k->clen, k->count) < 0)
@@ -578,7 +572,7 @@ dp_rtcp_route(const uint8_t *p, uint32_t len, struct dp_rtcp_route *rt)
 			return -DP_DROP_RTCP_BAD_HDR;
 		/* Every first-packet type above holds its SSRC at bytes 4..7 and is >= 8 bytes. */
 		if (off == 0)
-			rt->sender_ssrc = dp_be32(k.pk + 4);
+			rt->sender_ssrc = dp_load_be32(k.pk + 4);
 		off += k.plen;
 	}
 	return 0;

@@ -6,59 +6,15 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "dp_be.h"
 #include "dp_proto.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
-
-/* As struct dp_named_counter's name. */
-#define DP_COUNTER_NAME_LEN 40
-
-/* ---- big-endian access, byte by byte: buffers are not aligned ---- */
-
-static inline void
-put_be16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void
-put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static inline void
-put_be64(uint8_t *p, uint64_t v)
-{
-	put_be32(p, (uint32_t)(v >> 32));
-	put_be32(p + 4, (uint32_t)v);
-}
-
-static inline uint16_t
-get_be16(const uint8_t *p)
-{
-	return (uint16_t)((uint16_t)p[0] << 8 | p[1]);
-}
-
-static inline uint32_t
-get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static inline uint64_t
-get_be64(const uint8_t *p)
-{
-	return (uint64_t)get_be32(p) << 32 | get_be32(p + 4);
-}
 
 /* ---- names ---- */
 
@@ -256,19 +212,19 @@ dp_msg_parse(const uint8_t *buf, size_t len, struct dp_msg *msg)
 
 	if (buf == NULL || len < DP_MSG_HDR_LEN)
 		return -EAGAIN;
-	if (get_be32(buf) != DP_PROTO_MAGIC)
+	if (dp_load_be32(buf) != DP_PROTO_MAGIC)
 		return -EPROTO;
-	if (get_be16(buf + 4) != DP_PROTO_VERSION)
+	if (dp_load_be16(buf + 4) != DP_PROTO_VERSION)
 		return -EPROTONOSUPPORT;
 	/* Judged from the header alone, so that a peer cannot make us wait for a huge body. */
-	total = (uint64_t)DP_MSG_HDR_LEN + get_be32(buf + 8);
+	total = (uint64_t)DP_MSG_HDR_LEN + dp_load_be32(buf + 8);
 	if (total > DP_MSG_MAX)
 		return -EMSGSIZE;
 	if (len < total)
 		return -EAGAIN;
-	msg->type = get_be16(buf + 6);
-	msg->len = get_be32(buf + 8);
-	msg->seq = get_be32(buf + 12);
+	msg->type = dp_load_be16(buf + 6);
+	msg->len = dp_load_be32(buf + 8);
+	msg->seq = dp_load_be32(buf + 12);
 	msg->body = buf + DP_MSG_HDR_LEN;
 	return (int)total;
 }
@@ -299,11 +255,11 @@ dp_mb_init(struct dp_msg_builder *b, uint8_t *buf, size_t cap, uint16_t type, ui
 		b->err = -ENOSPC;
 		return;
 	}
-	put_be32(buf, DP_PROTO_MAGIC);
-	put_be16(buf + 4, DP_PROTO_VERSION);
-	put_be16(buf + 6, type);
-	put_be32(buf + 8, 0);
-	put_be32(buf + 12, seq);
+	dp_store_be32(buf, DP_PROTO_MAGIC);
+	dp_store_be16(buf + 4, DP_PROTO_VERSION);
+	dp_store_be16(buf + 6, type);
+	dp_store_be32(buf + 8, 0);
+	dp_store_be32(buf + 12, seq);
 	b->len = DP_MSG_HDR_LEN;
 }
 
@@ -326,8 +282,8 @@ mb_reserve(struct dp_msg_builder *b, uint16_t type, size_t vlen)
 		return NULL;
 	}
 	p = b->buf + b->len;
-	put_be16(p, type);
-	put_be16(p + 2, (uint16_t)vlen);
+	dp_store_be16(p, type);
+	dp_store_be16(p + 2, (uint16_t)vlen);
 	memset(p + DP_ATTR_HDR_LEN + vlen, 0, need - DP_ATTR_HDR_LEN - vlen);
 	b->len += need;
 	return p + DP_ATTR_HDR_LEN;
@@ -347,37 +303,40 @@ dp_mb_put(struct dp_msg_builder *b, uint16_t type, const void *val, size_t len)
 		memcpy(p, val, len);
 }
 
+/* Appends an integer attribute: v in width big-endian bytes. */
+static void
+mb_put_uint(struct dp_msg_builder *b, uint16_t type, uint64_t v, size_t width)
+{
+	uint8_t *p = mb_reserve(b, type, width);
+
+	if (p == NULL)
+		return;
+	for (size_t i = width; i > 0; i--, v >>= 8)
+		p[i - 1] = (uint8_t)v;
+}
+
 void
 dp_mb_put_u8(struct dp_msg_builder *b, uint16_t type, uint8_t v)
 {
-	dp_mb_put(b, type, &v, sizeof(v));
+	mb_put_uint(b, type, v, sizeof(v));
 }
 
 void
 dp_mb_put_u16(struct dp_msg_builder *b, uint16_t type, uint16_t v)
 {
-	uint8_t *p = mb_reserve(b, type, sizeof(v));
-
-	if (p != NULL)
-		put_be16(p, v);
+	mb_put_uint(b, type, v, sizeof(v));
 }
 
 void
 dp_mb_put_u32(struct dp_msg_builder *b, uint16_t type, uint32_t v)
 {
-	uint8_t *p = mb_reserve(b, type, sizeof(v));
-
-	if (p != NULL)
-		put_be32(p, v);
+	mb_put_uint(b, type, v, sizeof(v));
 }
 
 void
 dp_mb_put_u64(struct dp_msg_builder *b, uint16_t type, uint64_t v)
 {
-	uint8_t *p = mb_reserve(b, type, sizeof(v));
-
-	if (p != NULL)
-		put_be64(p, v);
+	mb_put_uint(b, type, v, sizeof(v));
 }
 
 void
@@ -396,7 +355,7 @@ dp_mb_put_endpoint(struct dp_msg_builder *b, uint16_t type, const struct dp_endp
 
 	if (p != NULL) {
 		memcpy(p, ep->ip, sizeof(ep->ip));
-		put_be16(p + sizeof(ep->ip), ep->port);
+		dp_store_be16(p + sizeof(ep->ip), ep->port);
 	}
 }
 
@@ -413,8 +372,8 @@ dp_mb_nest_begin(struct dp_msg_builder *b, uint16_t type)
 		b->err = -ENOSPC;
 		return;
 	}
-	put_be16(b->buf + b->len, type);
-	put_be16(b->buf + b->len + 2, 0);
+	dp_store_be16(b->buf + b->len, type);
+	dp_store_be16(b->buf + b->len + 2, 0);
 	b->nest[b->depth++] = b->len;
 	b->len += DP_ATTR_HDR_LEN;
 }
@@ -436,7 +395,7 @@ dp_mb_nest_end(struct dp_msg_builder *b)
 		b->err = -EINVAL;
 		return;
 	}
-	put_be16(b->buf + off + 2, (uint16_t)vlen);
+	dp_store_be16(b->buf + off + 2, (uint16_t)vlen);
 }
 
 int
@@ -448,7 +407,7 @@ dp_mb_finish(struct dp_msg_builder *b)
 		b->err = -EINVAL;
 		return b->err;
 	}
-	put_be32(b->buf + 8, (uint32_t)(b->len - DP_MSG_HDR_LEN));
+	dp_store_be32(b->buf + 8, (uint32_t)(b->len - DP_MSG_HDR_LEN));
 	return (int)b->len;
 }
 
@@ -470,10 +429,10 @@ dp_attr_next(struct dp_attr_iter *it, struct dp_attr *a)
 		return 0;
 	if (it->left < DP_ATTR_HDR_LEN)
 		return -EPROTO;
-	vlen = get_be16(it->p + 2);
+	vlen = dp_load_be16(it->p + 2);
 	if (vlen > it->left - DP_ATTR_HDR_LEN)
 		return -EPROTO;
-	a->type = get_be16(it->p);
+	a->type = dp_load_be16(it->p);
 	a->len = (uint16_t)vlen;
 	a->val = it->p + DP_ATTR_HDR_LEN;
 	/* The value fits; what remains short of its padding can only be the buffer's end. */
@@ -485,40 +444,57 @@ dp_attr_next(struct dp_attr_iter *it, struct dp_attr *a)
 	return 1;
 }
 
+/* An integer attribute: exactly width big-endian bytes. */
+static int
+attr_uint(const struct dp_attr *a, size_t width, uint64_t *v)
+{
+	uint64_t x = 0;
+
+	if (a->len != width)
+		return -EPROTO;
+	for (size_t i = 0; i < width; i++)
+		x = x << 8 | a->val[i];
+	*v = x;
+	return 0;
+}
+
 int
 dp_attr_u8(const struct dp_attr *a, uint8_t *v)
 {
-	if (a->len != 1)
+	uint64_t x;
+
+	if (attr_uint(a, sizeof(*v), &x) < 0)
 		return -EPROTO;
-	*v = a->val[0];
+	*v = (uint8_t)x;
 	return 0;
 }
 
 int
 dp_attr_u16(const struct dp_attr *a, uint16_t *v)
 {
-	if (a->len != 2)
+	uint64_t x;
+
+	if (attr_uint(a, sizeof(*v), &x) < 0)
 		return -EPROTO;
-	*v = get_be16(a->val);
+	*v = (uint16_t)x;
 	return 0;
 }
 
 int
 dp_attr_u32(const struct dp_attr *a, uint32_t *v)
 {
-	if (a->len != 4)
+	uint64_t x;
+
+	if (attr_uint(a, sizeof(*v), &x) < 0)
 		return -EPROTO;
-	*v = get_be32(a->val);
+	*v = (uint32_t)x;
 	return 0;
 }
 
 int
 dp_attr_u64(const struct dp_attr *a, uint64_t *v)
 {
-	if (a->len != 8)
-		return -EPROTO;
-	*v = get_be64(a->val);
-	return 0;
+	return attr_uint(a, sizeof(*v), v);
 }
 
 int
@@ -527,7 +503,7 @@ dp_attr_endpoint(const struct dp_attr *a, struct dp_endpoint *ep)
 	if (a->len != sizeof(ep->ip) + 2)
 		return -EPROTO;
 	memcpy(ep->ip, a->val, sizeof(ep->ip));
-	ep->port = get_be16(a->val + sizeof(ep->ip));
+	ep->port = dp_load_be16(a->val + sizeof(ep->ip));
 	return 0;
 }
 
@@ -593,40 +569,81 @@ seen_has(uint64_t seen, uint16_t type)
 	return type < 64 && (seen & BIT(type)) != 0;
 }
 
-/* Reads one DP_ATTR_NEST_COUNTER: exactly one NAME and one COUNTER. */
+/* Where a walk through the attributes of one nest stands. */
+struct nest_walk {
+	void *out;                    /* what the nest decodes into */
+	uint64_t seen;                /* single-valued types met so far */
+	uint32_t counters_seen;       /* named counters met so far (counter_fields_get) */
+};
+
+/* How to decode one kind of nest. */
+struct nest_kind {
+	uint64_t singles;             /* its single-valued types (seen_once) */
+	int (*attr)(const struct dp_attr *a, struct nest_walk *w);  /* one attribute */
+	bool (*complete)(const struct nest_walk *w);                /* once all are read */
+};
+
+/*
+ * Decodes a nest into out (out_len bytes): out starts zeroed, each attribute goes to
+ * kind->attr once seen_once has passed it, the first error stops, and out is zeroed again
+ * when the nest is refused. 0, -EPROTO when the attributes overrun the nest, -EINVAL when
+ * type_ok is false or the nest is incomplete, or the error of kind->attr.
+ */
 static int
-counter_get(const struct dp_attr *nest, char *name, size_t name_len, uint64_t *value)
+nest_decode(const struct dp_attr *nest, bool type_ok, const struct nest_kind *kind, void *out,
+	    size_t out_len)
 {
-	uint64_t seen = 0;
+	struct nest_walk w = { .out = out };
 	struct dp_attr_iter it;
 	struct dp_attr a;
 	int rc;
 
+	memset(out, 0, out_len);
+	if (!type_ok)
+		return -EINVAL;
 	dp_attr_iter_init(&it, nest->val, nest->len);
 	while ((rc = dp_attr_next(&it, &a)) > 0) {
-		switch (a.type) {
-		case DP_ATTR_NAME:
-			if (seen_once(&seen, COUNTER_SINGLES, a.type) < 0)
-				return -EINVAL;
-			rc = attr_name(&a, name, name_len);
-			break;
-		case DP_ATTR_COUNTER:
-			if (seen_once(&seen, COUNTER_SINGLES, a.type) < 0)
-				return -EINVAL;
-			rc = dp_attr_u64(&a, value);
-			break;
-		default:
-			rc = 0;
-			break;
-		}
+		rc = seen_once(&w.seen, kind->singles, a.type);
+		if (rc == 0)
+			rc = kind->attr(&a, &w);
 		if (rc < 0)
-			return rc;
+			break;
 	}
+	if (rc == 0 && !kind->complete(&w))
+		rc = -EINVAL;
 	if (rc < 0)
-		return rc;
-	if (!seen_has(seen, DP_ATTR_NAME) || !seen_has(seen, DP_ATTR_COUNTER))
-		return -EINVAL;
-	return 0;
+		memset(out, 0, out_len);
+	return rc;
+}
+
+static int
+counter_attr(const struct dp_attr *a, struct nest_walk *w)
+{
+	struct dp_named_counter *c = w->out;
+
+	switch (a->type) {
+	case DP_ATTR_NAME:
+		return attr_name(a, c->name, sizeof(c->name));
+	case DP_ATTR_COUNTER:
+		return dp_attr_u64(a, &c->value);
+	default:
+		return 0;
+	}
+}
+
+static bool
+counter_complete(const struct nest_walk *w)
+{
+	return seen_has(w->seen, DP_ATTR_NAME) && seen_has(w->seen, DP_ATTR_COUNTER);
+}
+
+/* Reads one DP_ATTR_NEST_COUNTER: exactly one NAME and one COUNTER. */
+static int
+counter_get(const struct dp_attr *nest, struct dp_named_counter *c)
+{
+	static const struct nest_kind kind = { COUNTER_SINGLES, counter_attr, counter_complete };
+
+	return nest_decode(nest, true, &kind, c, sizeof(*c));
 }
 
 static void
@@ -636,6 +653,74 @@ counter_put(struct dp_msg_builder *b, const char *name, uint64_t value)
 	dp_mb_put_str(b, DP_ATTR_NAME, name);
 	dp_mb_put_u64(b, DP_ATTR_COUNTER, value);
 	dp_mb_nest_end(b);
+}
+
+/*
+ * A count that travels as a NEST_COUNTER named after its field, so that new ones need no
+ * new attribute: where the field lies in its struct, and its size (uint32_t or uint64_t).
+ */
+struct counter_field {
+	const char *name;
+	size_t offset;
+	size_t size;
+};
+
+#define COUNTER_FIELD(type, field) \
+	{ #field, offsetof(type, field), sizeof(((type *)NULL)->field) }
+
+static uint64_t
+counter_field_load(const void *base, const struct counter_field *f)
+{
+	const void *p = (const uint8_t *)base + f->offset;
+
+	return f->size == sizeof(uint32_t) ? *(const uint32_t *)p : *(const uint64_t *)p;
+}
+
+static void
+counter_field_store(void *base, const struct counter_field *f, uint64_t value)
+{
+	void *p = (uint8_t *)base + f->offset;
+
+	if (f->size == sizeof(uint32_t))
+		*(uint32_t *)p = (uint32_t)value;
+	else
+		*(uint64_t *)p = value;
+}
+
+static void
+counter_fields_put(struct dp_msg_builder *b, const struct counter_field *fields, size_t n,
+		   const void *base)
+{
+	for (size_t i = 0; i < n; i++)
+		counter_put(b, fields[i].name, counter_field_load(base, &fields[i]));
+}
+
+/*
+ * Reads one NEST_COUNTER into the field of base that it names: each name once (bit i of
+ * *seen stands for fields[i]) and a value the field holds whole. A name this reader does
+ * not know passes.
+ */
+static int
+counter_fields_get(const struct dp_attr *a, const struct counter_field *fields, size_t n,
+		   void *base, uint32_t *seen)
+{
+	struct dp_named_counter c;
+	int rc;
+
+	rc = counter_get(a, &c);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(c.name, fields[i].name) != 0)
+			continue;
+		if ((*seen & (1u << i)) != 0 ||
+		    (fields[i].size == sizeof(uint32_t) && c.value > UINT32_MAX))
+			return -EINVAL;
+		*seen |= 1u << i;
+		counter_field_store(base, &fields[i], c.value);
+		return 0;
+	}
+	return 0;
 }
 
 /* ---- leg spec ---- */
@@ -680,11 +765,13 @@ fail(const char **why, int rc, const char *text)
 	return rc;
 }
 
-/* Validates a key's length: the suite's when known, else any suite's. */
+/* Validates a key's length, when the spec has it: the suite's when known, else any suite's. */
 static int
-leg_key_check(const struct dp_leg_spec *spec, uint8_t len, const char **why,
+leg_key_check(const struct dp_leg_spec *spec, uint32_t has, uint8_t len, const char **why,
 	      const char *mismatch, const char *unknown)
 {
+	if ((spec->has & has) == 0)
+		return 0;
 	if ((spec->has & DP_LEG_HAS_SUITE) != 0) {
 		if (len != dp_suite_key_len(spec->suite) + dp_suite_salt_len(spec->suite))
 			return fail(why, -EINVAL, mismatch);
@@ -694,12 +781,13 @@ leg_key_check(const struct dp_leg_spec *spec, uint8_t len, const char **why,
 	return 0;
 }
 
-/* One attribute of a NEST_LEG. */
+/*
+ * A field that a leg spec and a leg info carry alike, checked alike: 0, -EPROTO for a
+ * wrong length or -EINVAL for a bad value, with *why. Other types pass untouched.
+ */
 static int
-leg_attr(const struct dp_attr *a, struct dp_leg_spec *spec, uint64_t *seen, const char **why)
+leg_field(const struct dp_attr *a, struct dp_leg_spec *spec, const char **why)
 {
-	if (seen_once(seen, LEG_SINGLES, a->type) < 0)
-		return fail(why, -EINVAL, "duplicate attribute");
 	switch (a->type) {
 	case DP_ATTR_LEG_ID:
 		if (dp_attr_u32(a, &spec->leg_id) < 0)
@@ -728,20 +816,6 @@ leg_attr(const struct dp_attr *a, struct dp_leg_spec *spec, uint64_t *seen, cons
 			return fail(why, -EINVAL, "media_port is zero");
 		spec->has |= DP_LEG_HAS_MEDIA_PORT;
 		break;
-	case DP_ATTR_KEY_IN:
-		if (a->len == 0 || a->len > DP_MASTER_MAX)
-			return fail(why, -EPROTO, "key_in has a wrong length");
-		memcpy(spec->key_in, a->val, a->len);
-		spec->key_in_len = (uint8_t)a->len;
-		spec->has |= DP_LEG_HAS_KEY_IN;
-		break;
-	case DP_ATTR_KEY_OUT:
-		if (a->len == 0 || a->len > DP_MASTER_MAX)
-			return fail(why, -EPROTO, "key_out has a wrong length");
-		memcpy(spec->key_out, a->val, a->len);
-		spec->key_out_len = (uint8_t)a->len;
-		spec->has |= DP_LEG_HAS_KEY_OUT;
-		break;
 	case DP_ATTR_SSRC: {
 		uint32_t ssrc;
 
@@ -761,8 +835,6 @@ leg_attr(const struct dp_attr *a, struct dp_leg_spec *spec, uint64_t *seen, cons
 			return fail(why, -EPROTO, "remote has a wrong length");
 		if (spec->remote.port == 0)
 			return fail(why, -EINVAL, "remote port is zero");
-		if (endpoint_unspecified(&spec->remote))
-			return fail(why, -EINVAL, "remote address is unspecified");
 		spec->has |= DP_LEG_HAS_REMOTE;
 		break;
 	case DP_ATTR_FLAGS:
@@ -773,9 +845,49 @@ leg_attr(const struct dp_attr *a, struct dp_leg_spec *spec, uint64_t *seen, cons
 		spec->has |= DP_LEG_HAS_FLAGS;
 		break;
 	default:
-		break;                /* unknown here: a newer peer's, ignored */
+		break;
 	}
 	return 0;
+}
+
+/* A key of a NEST_LEG: master key || salt, the suite's length checked once all is read. */
+static int
+leg_key(const struct dp_attr *a, uint8_t *key, uint8_t *key_len)
+{
+	if (a->len == 0 || a->len > DP_MASTER_MAX)
+		return -EPROTO;
+	memcpy(key, a->val, a->len);
+	*key_len = (uint8_t)a->len;
+	return 0;
+}
+
+/* One attribute of a NEST_LEG. */
+static int
+leg_attr(const struct dp_attr *a, struct dp_leg_spec *spec, uint64_t *seen, const char **why)
+{
+	int rc;
+
+	if (seen_once(seen, LEG_SINGLES, a->type) < 0)
+		return fail(why, -EINVAL, "duplicate attribute");
+	switch (a->type) {
+	case DP_ATTR_KEY_IN:
+		if (leg_key(a, spec->key_in, &spec->key_in_len) < 0)
+			return fail(why, -EPROTO, "key_in has a wrong length");
+		spec->has |= DP_LEG_HAS_KEY_IN;
+		return 0;
+	case DP_ATTR_KEY_OUT:
+		if (leg_key(a, spec->key_out, &spec->key_out_len) < 0)
+			return fail(why, -EPROTO, "key_out has a wrong length");
+		spec->has |= DP_LEG_HAS_KEY_OUT;
+		return 0;
+	case DP_ATTR_REMOTE:
+		rc = leg_field(a, spec, why);
+		if (rc == 0 && endpoint_unspecified(&spec->remote))
+			return fail(why, -EINVAL, "remote address is unspecified");
+		return rc;
+	default:
+		return leg_field(a, spec, why);  /* unknown types: a newer peer's, ignored */
+	}
 }
 
 /* What a complete leg add needs, checked in this order. */
@@ -842,21 +954,13 @@ leg_decode(const struct dp_msg *msg, struct dp_leg_spec *spec, const char **why)
 		    (DP_LEG_HAS_KEY_IN | DP_LEG_HAS_KEY_OUT))
 			return fail(why, -EINVAL, "suite change needs key_in and key_out");
 	}
-	if ((spec->has & DP_LEG_HAS_KEY_IN) != 0) {
-		rc = leg_key_check(spec, spec->key_in_len, why,
-				   "key_in length does not match suite",
-				   "key_in length matches no suite");
-		if (rc < 0)
-			return rc;
-	}
-	if ((spec->has & DP_LEG_HAS_KEY_OUT) != 0) {
-		rc = leg_key_check(spec, spec->key_out_len, why,
-				   "key_out length does not match suite",
-				   "key_out length matches no suite");
-		if (rc < 0)
-			return rc;
-	}
-	return 0;
+	rc = leg_key_check(spec, DP_LEG_HAS_KEY_IN, spec->key_in_len, why,
+			   "key_in length does not match suite", "key_in length matches no suite");
+	if (rc < 0)
+		return rc;
+	return leg_key_check(spec, DP_LEG_HAS_KEY_OUT, spec->key_out_len, why,
+			     "key_out length does not match suite",
+			     "key_out length matches no suite");
 }
 
 int
@@ -940,29 +1044,16 @@ dp_proto_reply_status(const struct dp_msg *reply, uint32_t *status, char *err, s
 
 /* ---- leg info ---- */
 
-static const char *const leg_counter_names[] = {
-#define DP_LEG_COUNTER_NAME(name) #name,
-	DP_LEG_COUNTERS(DP_LEG_COUNTER_NAME)
-#undef DP_LEG_COUNTER_NAME
+#define LEG_COUNTER_ENTRY(name) COUNTER_FIELD(struct dp_leg_counters, name),
+static const struct counter_field leg_counter_fields[] = {
+	DP_LEG_COUNTERS(LEG_COUNTER_ENTRY)
 };
-
-static uint64_t *
-leg_counter_field(struct dp_leg_counters *c, size_t i)
-{
-	uint64_t *fields[] = {
-#define DP_LEG_COUNTER_PTR(name) &c->name,
-		DP_LEG_COUNTERS(DP_LEG_COUNTER_PTR)
-#undef DP_LEG_COUNTER_PTR
-	};
-
-	return i < ARRAY_LEN(fields) ? fields[i] : NULL;
-}
+#undef LEG_COUNTER_ENTRY
 
 void
 dp_proto_put_leg_info(struct dp_msg_builder *b, const struct dp_leg_info *info)
 {
 	const struct dp_leg_spec *s = &info->spec;
-	struct dp_leg_counters c = info->counters;
 	unsigned int n_ssrcs = s->n_ssrcs < DP_LEG_MAX_SSRCS ? s->n_ssrcs : DP_LEG_MAX_SSRCS;
 
 	/* Keys are never sent back, whatever the spec holds. */
@@ -979,83 +1070,17 @@ dp_proto_put_leg_info(struct dp_msg_builder *b, const struct dp_leg_info *info)
 	dp_mb_put_u16(b, DP_ATTR_OWNER, info->owner_lcore);
 	if (info->latched)
 		dp_mb_put_endpoint(b, DP_ATTR_LATCHED, &info->latched_ep);
-	for (size_t i = 0; i < ARRAY_LEN(leg_counter_names); i++)
-		counter_put(b, leg_counter_names[i], *leg_counter_field(&c, i));
+	counter_fields_put(b, leg_counter_fields, ARRAY_LEN(leg_counter_fields), &info->counters);
 	dp_mb_nest_end(b);
 }
 
 static int
-leg_info_counter(const struct dp_attr *a, struct dp_leg_counters *c, uint32_t *seen)
+leg_info_attr(const struct dp_attr *a, struct nest_walk *w)
 {
-	char name[DP_COUNTER_NAME_LEN];
-	uint64_t value;
-	int rc;
+	struct dp_leg_info *info = w->out;
+	const char *why;
 
-	rc = counter_get(a, name, sizeof(name), &value);
-	if (rc < 0)
-		return rc;
-	for (size_t i = 0; i < ARRAY_LEN(leg_counter_names); i++) {
-		if (strcmp(name, leg_counter_names[i]) != 0)
-			continue;
-		if ((*seen & (1u << i)) != 0)
-			return -EINVAL;
-		*seen |= 1u << i;
-		*leg_counter_field(c, i) = value;
-		return 0;
-	}
-	return 0;                     /* a counter this reader does not know */
-}
-
-static int
-leg_info_attr(const struct dp_attr *a, struct dp_leg_info *info, uint64_t *seen,
-	      uint32_t *counters_seen)
-{
-	struct dp_leg_spec *s = &info->spec;
-	uint32_t ssrc;
-
-	if (seen_once(seen, LEG_INFO_SINGLES, a->type) < 0)
-		return -EINVAL;
 	switch (a->type) {
-	case DP_ATTR_LEG_ID:
-		if (dp_attr_u32(a, &s->leg_id) < 0)
-			return -EPROTO;
-		return s->leg_id != 0 ? 0 : -EINVAL;
-	case DP_ATTR_CONF_ID:
-		if (dp_attr_u32(a, &s->conf_id) < 0)
-			return -EPROTO;
-		s->has |= DP_LEG_HAS_CONF;
-		return s->conf_id != 0 ? 0 : -EINVAL;
-	case DP_ATTR_SUITE:
-		if (dp_attr_u8(a, &s->suite) < 0)
-			return -EPROTO;
-		s->has |= DP_LEG_HAS_SUITE;
-		return s->suite != DP_SUITE_NONE && s->suite < DP_SUITE_MAX ? 0 : -EINVAL;
-	case DP_ATTR_MEDIA_PORT:
-		if (dp_attr_u16(a, &s->media_port) < 0)
-			return -EPROTO;
-		s->has |= DP_LEG_HAS_MEDIA_PORT;
-		return s->media_port != 0 ? 0 : -EINVAL;
-	case DP_ATTR_SSRC:
-		if (dp_attr_u32(a, &ssrc) < 0)
-			return -EPROTO;
-		if (s->n_ssrcs == DP_LEG_MAX_SSRCS)
-			return -EINVAL;
-		for (unsigned int i = 0; i < s->n_ssrcs; i++)
-			if (s->ssrcs[i] == ssrc)
-				return -EINVAL;
-		s->ssrcs[s->n_ssrcs++] = ssrc;
-		s->has |= DP_LEG_HAS_SSRCS;
-		return 0;
-	case DP_ATTR_REMOTE:
-		if (dp_attr_endpoint(a, &s->remote) < 0)
-			return -EPROTO;
-		s->has |= DP_LEG_HAS_REMOTE;
-		return s->remote.port != 0 ? 0 : -EINVAL;
-	case DP_ATTR_FLAGS:
-		if (dp_attr_u32(a, &s->flags) < 0)
-			return -EPROTO;
-		s->has |= DP_LEG_HAS_FLAGS;
-		return (s->flags & ~(uint32_t)DP_LEG_F_ALL) == 0 ? 0 : -EINVAL;
 	case DP_ATTR_OWNER:
 		return dp_attr_u16(a, &info->owner_lcore);
 	case DP_ATTR_LATCHED:
@@ -1064,146 +1089,89 @@ leg_info_attr(const struct dp_attr *a, struct dp_leg_info *info, uint64_t *seen,
 		info->latched = true;
 		return info->latched_ep.port != 0 ? 0 : -EINVAL;
 	case DP_ATTR_NEST_COUNTER:
-		return leg_info_counter(a, &info->counters, counters_seen);
+		return counter_fields_get(a, leg_counter_fields, ARRAY_LEN(leg_counter_fields),
+					  &info->counters, &w->counters_seen);
 	default:
-		return 0;             /* keys included: a leg info never carries them */
+		/* keys included: a leg info never carries them */
+		return leg_field(a, &info->spec, &why);
 	}
+}
+
+static bool
+leg_info_complete(const struct nest_walk *w)
+{
+	const struct dp_leg_info *info = w->out;
+
+	return info->spec.leg_id != 0;
 }
 
 int
 dp_proto_get_leg_info(const struct dp_attr *nest, struct dp_leg_info *info)
 {
-	uint64_t seen = 0;
-	uint32_t counters_seen = 0;
-	struct dp_attr_iter it;
-	struct dp_attr a;
-	int rc;
+	static const struct nest_kind kind = { LEG_INFO_SINGLES, leg_info_attr,
+					       leg_info_complete };
 
-	memset(info, 0, sizeof(*info));
-	if (nest->type != DP_ATTR_NEST_LEG_INFO)
-		return -EINVAL;
-	dp_attr_iter_init(&it, nest->val, nest->len);
-	while ((rc = dp_attr_next(&it, &a)) > 0) {
-		rc = leg_info_attr(&a, info, &seen, &counters_seen);
-		if (rc < 0)
-			break;
-	}
-	if (rc == 0 && info->spec.leg_id == 0)
-		rc = -EINVAL;
-	if (rc < 0)
-		memset(info, 0, sizeof(*info));
-	return rc;
+	return nest_decode(nest, nest->type == DP_ATTR_NEST_LEG_INFO, &kind, info, sizeof(*info));
 }
 
 /* ---- health ---- */
 
-/* The health counts travel as named counters, so that new ones need no new attribute. */
-#define HEALTH_COUNTS(X) \
-	X(workers)       \
-	X(legs)          \
-	X(conferences)   \
-	X(ports_up)      \
-	X(ports)
-
-static const char *const health_count_names[] = {
-#define HEALTH_NAME(name) #name,
-	HEALTH_COUNTS(HEALTH_NAME)
-#undef HEALTH_NAME
+/* The health counts travel as named counters. */
+static const struct counter_field health_count_fields[] = {
+	COUNTER_FIELD(struct dp_health, workers),
+	COUNTER_FIELD(struct dp_health, legs),
+	COUNTER_FIELD(struct dp_health, conferences),
+	COUNTER_FIELD(struct dp_health, ports_up),
+	COUNTER_FIELD(struct dp_health, ports),
 };
-
-static uint32_t *
-health_count_field(struct dp_health *h, size_t i)
-{
-	uint32_t *fields[] = {
-#define HEALTH_PTR(name) &h->name,
-		HEALTH_COUNTS(HEALTH_PTR)
-#undef HEALTH_PTR
-	};
-
-	return i < ARRAY_LEN(fields) ? fields[i] : NULL;
-}
 
 void
 dp_proto_put_health(struct dp_msg_builder *b, const struct dp_health *h)
 {
-	struct dp_health c = *h;
-
 	dp_mb_nest_begin(b, DP_ATTR_NEST_HEALTH);
-	dp_mb_put(b, DP_ATTR_VERSION, c.version, strnlen(c.version, sizeof(c.version)));
-	dp_mb_put(b, DP_ATTR_SRTP_BACKEND, c.srtp_backend,
-		  strnlen(c.srtp_backend, sizeof(c.srtp_backend)));
-	dp_mb_put_u64(b, DP_ATTR_UPTIME, c.uptime_s);
-	for (size_t i = 0; i < ARRAY_LEN(health_count_names); i++)
-		counter_put(b, health_count_names[i], *health_count_field(&c, i));
+	dp_mb_put(b, DP_ATTR_VERSION, h->version, strnlen(h->version, sizeof(h->version)));
+	dp_mb_put(b, DP_ATTR_SRTP_BACKEND, h->srtp_backend,
+		  strnlen(h->srtp_backend, sizeof(h->srtp_backend)));
+	dp_mb_put_u64(b, DP_ATTR_UPTIME, h->uptime_s);
+	counter_fields_put(b, health_count_fields, ARRAY_LEN(health_count_fields), h);
 	dp_mb_nest_end(b);
 }
 
 static int
-health_counter(const struct dp_attr *a, struct dp_health *h, uint32_t *seen)
+health_attr(const struct dp_attr *a, struct nest_walk *w)
 {
-	char name[DP_COUNTER_NAME_LEN];
-	uint64_t value;
-	int rc;
+	struct dp_health *h = w->out;
 
-	rc = counter_get(a, name, sizeof(name), &value);
-	if (rc < 0)
-		return rc;
-	for (size_t i = 0; i < ARRAY_LEN(health_count_names); i++) {
-		if (strcmp(name, health_count_names[i]) != 0)
-			continue;
-		if ((*seen & (1u << i)) != 0 || value > UINT32_MAX)
-			return -EINVAL;
-		*seen |= 1u << i;
-		*health_count_field(h, i) = (uint32_t)value;
+	switch (a->type) {
+	case DP_ATTR_VERSION:
+		return dp_attr_str(a, h->version, sizeof(h->version));
+	case DP_ATTR_SRTP_BACKEND:
+		return dp_attr_str(a, h->srtp_backend, sizeof(h->srtp_backend));
+	case DP_ATTR_UPTIME:
+		return dp_attr_u64(a, &h->uptime_s);
+	case DP_ATTR_NEST_COUNTER:
+		return counter_fields_get(a, health_count_fields, ARRAY_LEN(health_count_fields),
+					  h, &w->counters_seen);
+	default:
 		return 0;
 	}
-	return 0;
+}
+
+static bool
+health_complete(const struct nest_walk *w)
+{
+	const struct dp_health *h = w->out;
+
+	return seen_has(w->seen, DP_ATTR_VERSION) && seen_has(w->seen, DP_ATTR_UPTIME) &&
+	       h->ports_up <= h->ports;
 }
 
 int
 dp_proto_get_health(const struct dp_attr *nest, struct dp_health *h)
 {
-	uint64_t seen = 0;
-	uint32_t counts_seen = 0;
-	struct dp_attr_iter it;
-	struct dp_attr a;
-	int rc;
+	static const struct nest_kind kind = { HEALTH_SINGLES, health_attr, health_complete };
 
-	memset(h, 0, sizeof(*h));
-	if (nest->type != DP_ATTR_NEST_HEALTH)
-		return -EINVAL;
-	dp_attr_iter_init(&it, nest->val, nest->len);
-	while ((rc = dp_attr_next(&it, &a)) > 0) {
-		if (seen_once(&seen, HEALTH_SINGLES, a.type) < 0) {
-			rc = -EINVAL;
-			break;
-		}
-		switch (a.type) {
-		case DP_ATTR_VERSION:
-			rc = dp_attr_str(&a, h->version, sizeof(h->version));
-			break;
-		case DP_ATTR_SRTP_BACKEND:
-			rc = dp_attr_str(&a, h->srtp_backend, sizeof(h->srtp_backend));
-			break;
-		case DP_ATTR_UPTIME:
-			rc = dp_attr_u64(&a, &h->uptime_s);
-			break;
-		case DP_ATTR_NEST_COUNTER:
-			rc = health_counter(&a, h, &counts_seen);
-			break;
-		default:
-			rc = 0;
-			break;
-		}
-		if (rc < 0)
-			break;
-	}
-	if (rc == 0 && (!seen_has(seen, DP_ATTR_VERSION) || !seen_has(seen, DP_ATTR_UPTIME) ||
-			h->ports_up > h->ports))
-		rc = -EINVAL;
-	if (rc < 0)
-		memset(h, 0, sizeof(*h));
-	return rc;
+	return nest_decode(nest, nest->type == DP_ATTR_NEST_HEALTH, &kind, h, sizeof(*h));
 }
 
 /* ---- statistics ---- */
@@ -1242,7 +1210,7 @@ stats_counter(const struct dp_attr *a, struct dp_stats_group *g)
 	if (g->n == DP_STATS_MAX_COUNTERS)
 		return -EINVAL;
 	c = &g->c[g->n];
-	rc = counter_get(a, c->name, sizeof(c->name), &c->value);
+	rc = counter_get(a, c);
 	if (rc < 0)
 		return rc;
 	for (uint32_t i = 0; i < g->n; i++)
@@ -1252,50 +1220,41 @@ stats_counter(const struct dp_attr *a, struct dp_stats_group *g)
 	return 0;
 }
 
-int
-dp_proto_get_stats_group(const struct dp_attr *nest, struct dp_stats_group *g)
+static int
+stats_attr(const struct dp_attr *a, struct nest_walk *w)
 {
-	uint64_t seen = 0;
-	struct dp_attr_iter it;
-	struct dp_attr a;
+	struct dp_stats_group *g = w->out;
 	uint8_t up = 0;
 	int rc;
 
-	memset(g, 0, sizeof(*g));
-	if (!stats_nest_type(nest->type))
-		return -EINVAL;
-	dp_attr_iter_init(&it, nest->val, nest->len);
-	while ((rc = dp_attr_next(&it, &a)) > 0) {
-		if (seen_once(&seen, STATS_SINGLES, a.type) < 0) {
+	switch (a->type) {
+	case DP_ATTR_NAME:
+		return attr_name(a, g->name, sizeof(g->name));
+	case DP_ATTR_INDEX:
+		return dp_attr_u32(a, &g->index);
+	case DP_ATTR_LINK_UP:
+		rc = dp_attr_u8(a, &up);
+		if (rc == 0 && up > 1)
 			rc = -EINVAL;
-			break;
-		}
-		switch (a.type) {
-		case DP_ATTR_NAME:
-			rc = attr_name(&a, g->name, sizeof(g->name));
-			break;
-		case DP_ATTR_INDEX:
-			rc = dp_attr_u32(&a, &g->index);
-			break;
-		case DP_ATTR_LINK_UP:
-			rc = dp_attr_u8(&a, &up);
-			if (rc == 0 && up > 1)
-				rc = -EINVAL;
-			g->link_up = up == 1;
-			break;
-		case DP_ATTR_NEST_COUNTER:
-			rc = stats_counter(&a, g);
-			break;
-		default:
-			rc = 0;
-			break;
-		}
-		if (rc < 0)
-			break;
+		g->link_up = up == 1;
+		return rc;
+	case DP_ATTR_NEST_COUNTER:
+		return stats_counter(a, g);
+	default:
+		return 0;
 	}
-	if (rc == 0 && !seen_has(seen, DP_ATTR_NAME))
-		rc = -EINVAL;
-	if (rc < 0)
-		memset(g, 0, sizeof(*g));
-	return rc;
+}
+
+static bool
+stats_complete(const struct nest_walk *w)
+{
+	return seen_has(w->seen, DP_ATTR_NAME);
+}
+
+int
+dp_proto_get_stats_group(const struct dp_attr *nest, struct dp_stats_group *g)
+{
+	static const struct nest_kind kind = { STATS_SINGLES, stats_attr, stats_complete };
+
+	return nest_decode(nest, stats_nest_type(nest->type), &kind, g, sizeof(*g));
 }

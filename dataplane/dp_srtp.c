@@ -30,6 +30,7 @@
 #include <openssl/modes.h>
 #include <openssl/sha.h>
 
+#include "dp_be.h"
 #include "dp_drop.h"
 #include "dp_proto.h"
 #include "dp_srtp.h"
@@ -88,40 +89,6 @@ struct dp_srtp_ctx {
 	SHA_CTX hmac_inner;           /* SHA-1 after (auth key ^ ipad), HMAC suites only */
 	SHA_CTX hmac_outer;           /* SHA-1 after (auth key ^ opad) */
 };
-
-static inline uint16_t
-fp_rd16(const uint8_t *p)
-{
-	return (uint16_t)((unsigned int)p[0] << 8 | p[1]);
-}
-
-static inline uint32_t
-fp_rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static inline uint64_t
-fp_rd64(const uint8_t *p)
-{
-	return (uint64_t)fp_rd32(p) << 32 | fp_rd32(p + 4);
-}
-
-static inline void
-fp_wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static inline void
-fp_wr64(uint8_t *p, uint64_t v)
-{
-	fp_wr32(p, (uint32_t)(v >> 32));
-	fp_wr32(p + 4, (uint32_t)v);
-}
 
 /*
  * The AES-CM PRF of RFC 3711 4.3.1 with key derivation rate 0: the keystream of AES-CTR
@@ -190,6 +157,23 @@ fp_hmac_state(SHA_CTX *c, const uint8_t *key, uint8_t pad)
 	OPENSSL_cleanse(block, sizeof(block));
 }
 
+/* out = in XOR ks in whole 8-byte words, as far as they go; returns the bytes done. */
+static inline size_t
+fp_xor_words(uint8_t *out, const uint8_t *in, const uint8_t *ks, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 8 <= len; i += 8) {
+		uint64_t x, k;
+
+		memcpy(&x, in + i, 8);
+		memcpy(&k, ks + i, 8);
+		x ^= k;
+		memcpy(out + i, &x, 8);
+	}
+	return i;
+}
+
 /*
  * out = in XOR the AES keystream from the counter block iv, over n bytes. The counter is
  * the last 32 bits of the block, wrapping (GCM's inc32), or for AES-CM the last 64 bits
@@ -203,13 +187,13 @@ fp_keystream_xor(EVP_CIPHER_CTX *ecb, const uint8_t iv[FP_AES_BLOCK], bool inc32
 		 const uint8_t *in, size_t n)
 {
 	uint8_t ks[FP_KS_BLOCKS * FP_AES_BLOCK];
-	uint32_t ctr32 = fp_rd32(iv + 12);
-	uint64_t ctr64 = fp_rd64(iv + 8);
+	uint32_t ctr32 = dp_load_be32(iv + 12);
+	uint64_t ctr64 = dp_load_be64(iv + 8);
 
 	while (n > 0) {
 		size_t len = n < sizeof(ks) ? n : sizeof(ks);
 		size_t blocks = (len + FP_AES_BLOCK - 1) / FP_AES_BLOCK;
-		size_t i = 0;
+		size_t i;
 		int outl;
 
 		if (inc32) {
@@ -231,25 +215,10 @@ fp_keystream_xor(EVP_CIPHER_CTX *ecb, const uint8_t iv[FP_AES_BLOCK], bool inc32
 		    outl != (int)(blocks * FP_AES_BLOCK))
 			return -1;
 		/* In place, the compiler need not prove that in and out do not overlap. */
-		if (out == in) {
-			for (; i + 8 <= len; i += 8) {
-				uint64_t x, k;
-
-				memcpy(&x, out + i, 8);
-				memcpy(&k, ks + i, 8);
-				x ^= k;
-				memcpy(out + i, &x, 8);
-			}
-		} else {
-			for (; i + 8 <= len; i += 8) {
-				uint64_t x, k;
-
-				memcpy(&x, in + i, 8);
-				memcpy(&k, ks + i, 8);
-				x ^= k;
-				memcpy(out + i, &x, 8);
-			}
-		}
+		if (out == in)
+			i = fp_xor_words(out, out, ks, len);
+		else
+			i = fp_xor_words(out, in, ks, len);
 		for (; i < len; i++)
 			out[i] = in[i] ^ ks[i];
 		out += len;
@@ -309,12 +278,12 @@ fp_ctx_key(struct dp_srtp_ctx *ctx, const uint8_t *enc_key, const uint8_t *auth_
 	}
 	/* AES-CM: bytes 0..7 and 8..13 || 00 00 of the IV; GCM: bytes 0..3 and 4..11 */
 	if (s->gcm) {
-		ctx->salt_hi = fp_rd32(salt);
-		ctx->salt_lo = fp_rd64(salt + 4);
+		ctx->salt_hi = dp_load_be32(salt);
+		ctx->salt_lo = dp_load_be64(salt + 4);
 	} else {
-		ctx->salt_hi = fp_rd64(salt);
-		ctx->salt_lo = (uint64_t)fp_rd32(salt + 8) << 32 |
-			       (uint64_t)fp_rd16(salt + 12) << 16;
+		ctx->salt_hi = dp_load_be64(salt);
+		ctx->salt_lo = (uint64_t)dp_load_be32(salt + 8) << 32 |
+			       (uint64_t)dp_load_be16(salt + 12) << 16;
 		fp_hmac_state(&ctx->hmac_inner, auth_key, 0x36);
 		fp_hmac_state(&ctx->hmac_outer, auth_key, 0x5c);
 	}
@@ -484,8 +453,8 @@ fp_replay_update(struct dp_srtp_replay *r, uint64_t index)
 static inline void
 fp_cm_iv(const struct dp_srtp_ctx *ctx, uint8_t iv[16], uint32_t ssrc, uint64_t index)
 {
-	fp_wr64(iv, ctx->salt_hi ^ ssrc);
-	fp_wr64(iv + 8, ctx->salt_lo ^ (index << 16));
+	dp_store_be64(iv, ctx->salt_hi ^ ssrc);
+	dp_store_be64(iv + 8, ctx->salt_lo ^ (index << 16));
 }
 
 /* AES-GCM IV (RFC 7714 8.1): (00 00 || SSRC || ROC || SEQ) ^ salt. */
@@ -493,16 +462,19 @@ static inline void
 fp_gcm_iv(const struct dp_srtp_ctx *ctx, uint8_t iv[FP_GCM_IV_LEN], uint32_t ssrc,
 	  uint64_t index)
 {
-	fp_wr32(iv, (uint32_t)ctx->salt_hi ^ (ssrc >> 16));
-	fp_wr64(iv + 4, ctx->salt_lo ^ ((uint64_t)(ssrc & 0xffff) << 48 |
+	dp_store_be32(iv, (uint32_t)ctx->salt_hi ^ (ssrc >> 16));
+	dp_store_be64(iv + 4, ctx->salt_lo ^ ((uint64_t)(ssrc & 0xffff) << 48 |
 				      (index & 0xffffffffffffull)));
 }
 
-/* AES-CM over n bytes from in to out (may be equal) from the counter block iv. 0 or -1. */
+/* AES-CM over n bytes of packet (ssrc, index) from in to out (may be equal). 0 or -1. */
 static inline int
-fp_ctr(struct dp_srtp_ctx *ctx, const uint8_t iv[16], uint8_t *out, const uint8_t *in,
-	 uint32_t n)
+fp_ctr(struct dp_srtp_ctx *ctx, uint32_t ssrc, uint64_t index, uint8_t *out, const uint8_t *in,
+       uint32_t n)
 {
+	uint8_t iv[16];
+
+	fp_cm_iv(ctx, iv, ssrc, index);
 	return fp_keystream_xor(ctx->ecb, iv, false, out, in, n);
 }
 
@@ -514,7 +486,7 @@ fp_hmac(const struct dp_srtp_ctx *ctx, const uint8_t *msg, uint32_t len, uint32_
 	SHA_CTX c;
 	uint8_t r[4];
 
-	fp_wr32(r, roc);
+	dp_store_be32(r, roc);
 	c = ctx->hmac_inner;
 	SHA1_Update(&c, msg, len);
 	SHA1_Update(&c, r, sizeof(r));
@@ -525,16 +497,18 @@ fp_hmac(const struct dp_srtp_ctx *ctx, const uint8_t *msg, uint32_t len, uint32_
 }
 
 /*
- * AES-GCM over the payload with the header as AAD. Encrypt: writes the tag to tag.
- * Decrypt: checks the tag at tag (in constant time); the payload is already overwritten
- * when that fails. 0 or -1.
+ * AES-GCM over the payload of packet (ssrc, index) with the header as AAD. Encrypt: writes
+ * the tag to tag. Decrypt: checks the tag at tag (in constant time); the payload is already
+ * overwritten when that fails. 0 or -1.
  */
 static inline int
-fp_gcm(struct dp_srtp_ctx *ctx, const uint8_t iv[FP_GCM_IV_LEN], const uint8_t *aad,
-	 uint32_t aad_len, uint8_t *out, const uint8_t *in, uint32_t n, uint8_t *tag)
+fp_gcm(struct dp_srtp_ctx *ctx, uint32_t ssrc, uint64_t index, const uint8_t *aad,
+       uint32_t aad_len, uint8_t *out, const uint8_t *in, uint32_t n, uint8_t *tag)
 {
 	GCM128_CONTEXT *g = ctx->ghash;
+	uint8_t iv[FP_GCM_IV_LEN];
 
+	fp_gcm_iv(ctx, iv, ssrc, index);
 	ctx->ks_failed = false;
 	CRYPTO_gcm128_setiv(g, iv, FP_GCM_IV_LEN);
 	if (CRYPTO_gcm128_aad(g, aad, aad_len) != 0)
@@ -566,28 +540,23 @@ fp_unprotect_one(struct dp_srtp_pkt *p)
 		return DP_DROP_SRTP_SHORT;
 	if (ctx->packets >= DP_SRTP_KEY_LIMIT)
 		return DP_DROP_SRTP_KEY_LIMIT;
-	ssrc = fp_rd32(buf + 8);
-	index = dp_srtp_estimate_index(r, fp_rd16(buf + 2));
+	ssrc = dp_load_be32(buf + 8);
+	index = dp_srtp_estimate_index(r, dp_load_be16(buf + 2));
 	if (FP_REPLAY_CHECK && fp_replay_rejects(r, index))
 		return DP_DROP_SRTP_REPLAY;
 	n = len - hdr_len - tag_len;
 	if (ctx->gcm) {
-		uint8_t iv[FP_GCM_IV_LEN];
-
-		fp_gcm_iv(ctx, iv, ssrc, index);
-		if (fp_gcm(ctx, iv, buf, hdr_len, buf + hdr_len, buf + hdr_len, n,
-			     buf + hdr_len + n) != 0)
+		if (fp_gcm(ctx, ssrc, index, buf, hdr_len, buf + hdr_len, buf + hdr_len, n,
+			   buf + hdr_len + n) != 0)
 			return DP_DROP_SRTP_AUTH;
 	} else {
 		uint8_t mac[SHA_DIGEST_LENGTH];
-		uint8_t iv[16];
 
 		/* Authenticate before decrypting: a forgery leaves the buffer as it came. */
 		fp_hmac(ctx, buf, len - tag_len, (uint32_t)(index >> 16), mac);
 		if (CRYPTO_memcmp(mac, buf + len - tag_len, tag_len) != 0)
 			return DP_DROP_SRTP_AUTH;
-		fp_cm_iv(ctx, iv, ssrc, index);
-		if (fp_ctr(ctx, iv, buf + hdr_len, buf + hdr_len, n) != 0)
+		if (fp_ctr(ctx, ssrc, index, buf + hdr_len, buf + hdr_len, n) != 0)
 			return DP_DROP_SRTP_AUTH;
 	}
 	fp_replay_update(r, index);
@@ -597,16 +566,23 @@ fp_unprotect_one(struct dp_srtp_pkt *p)
 	return DP_DROP_NONE;
 }
 
-unsigned int
-dp_srtp_unprotect_burst(struct dp_srtp_pkt *pkts, unsigned int n)
+/* Runs one() over a burst, setting each status; the number that passed. */
+static inline unsigned int
+fp_burst(struct dp_srtp_pkt *pkts, unsigned int n, uint16_t (*one)(struct dp_srtp_pkt *p))
 {
 	unsigned int ok = 0;
 
 	for (unsigned int i = 0; i < n; i++) {
-		pkts[i].status = fp_unprotect_one(&pkts[i]);
+		pkts[i].status = one(&pkts[i]);
 		ok += pkts[i].status == DP_DROP_NONE;
 	}
 	return ok;
+}
+
+unsigned int
+dp_srtp_unprotect_burst(struct dp_srtp_pkt *pkts, unsigned int n)
+{
+	return fp_burst(pkts, n, fp_unprotect_one);
 }
 
 static uint16_t
@@ -628,22 +604,17 @@ fp_protect_one(struct dp_srtp_pkt *p)
 	if (out != in)
 		memcpy(out, in, hdr_len);
 	/* The ROC comes with the packet; SEQ and SSRC are what the receiver will read. */
-	ssrc = fp_rd32(out + 8);
-	index = (p->index >> 16 & 0xffffffffu) << 16 | fp_rd16(out + 2);
+	ssrc = dp_load_be32(out + 8);
+	index = (p->index >> 16 & 0xffffffffu) << 16 | dp_load_be16(out + 2);
 	n = len - hdr_len;
 	if (ctx->gcm) {
-		uint8_t iv[FP_GCM_IV_LEN];
-
-		fp_gcm_iv(ctx, iv, ssrc, index);
-		if (fp_gcm(ctx, iv, out, hdr_len, out + hdr_len, in + hdr_len, n,
-			     out + len) != 0)
+		if (fp_gcm(ctx, ssrc, index, out, hdr_len, out + hdr_len, in + hdr_len, n,
+			   out + len) != 0)
 			return DP_DROP_SRTP_AUTH;
 	} else {
 		uint8_t mac[SHA_DIGEST_LENGTH];
-		uint8_t iv[16];
 
-		fp_cm_iv(ctx, iv, ssrc, index);
-		if (fp_ctr(ctx, iv, out + hdr_len, in + hdr_len, n) != 0)
+		if (fp_ctr(ctx, ssrc, index, out + hdr_len, in + hdr_len, n) != 0)
 			return DP_DROP_SRTP_AUTH;
 		fp_hmac(ctx, out, len, (uint32_t)(index >> 16), mac);
 		memcpy(out + len, mac, tag_len);
@@ -657,11 +628,5 @@ fp_protect_one(struct dp_srtp_pkt *p)
 unsigned int
 dp_srtp_protect_burst(struct dp_srtp_pkt *pkts, unsigned int n)
 {
-	unsigned int ok = 0;
-
-	for (unsigned int i = 0; i < n; i++) {
-		pkts[i].status = fp_protect_one(&pkts[i]);
-		ok += pkts[i].status == DP_DROP_NONE;
-	}
-	return ok;
+	return fp_burst(pkts, n, fp_protect_one);
 }

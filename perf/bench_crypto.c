@@ -193,6 +193,8 @@ bc_die(const char *what)
  * and a packet has far fewer than 2^16 blocks, so it never carries further). Counter
  * blocks are written with word stores, long before AES reads them (a block assembled and
  * reloaded at once stalls on store forwarding). 0 or -1.
+ * The dataplane has its own such function; this one stays apart on purpose, so that the
+ * bound never shares code with what it is the bound of.
  */
 static int
 bc_keystream_xor(EVP_CIPHER_CTX *ecb, const uint8_t iv[16], uint8_t *out, const uint8_t *in,
@@ -263,14 +265,21 @@ bc_gcm_ctr32(const unsigned char *in, unsigned char *out, size_t blocks, const v
 
 /* ---- contexts ---- */
 
+/* An HMAC key block (RFC 2104): the key zero-padded to the block size, XOR pad. */
+static void
+bc_pad_block(uint8_t block[BC_HMAC_BLOCK], const uint8_t *key, uint8_t pad)
+{
+	memset(block, pad, BC_HMAC_BLOCK);
+	for (unsigned int i = 0; i < BC_AUTH_KEY; i++)
+		block[i] ^= key[i];
+}
+
 static void
 bc_sha1_pad_state(SHA_CTX *c, const uint8_t *key, uint8_t pad)
 {
 	uint8_t block[BC_HMAC_BLOCK];
 
-	memset(block, pad, sizeof(block));
-	for (unsigned int i = 0; i < BC_AUTH_KEY; i++)
-		block[i] ^= key[i];
+	bc_pad_block(block, key, pad);
 	SHA1_Init(c);
 	SHA1_Update(c, block, sizeof(block));
 	OPENSSL_cleanse(block, sizeof(block));
@@ -281,9 +290,7 @@ bc_md_pad_state(EVP_MD_CTX *c, const uint8_t *key, uint8_t pad)
 {
 	uint8_t block[BC_HMAC_BLOCK];
 
-	memset(block, pad, sizeof(block));
-	for (unsigned int i = 0; i < BC_AUTH_KEY; i++)
-		block[i] ^= key[i];
+	bc_pad_block(block, key, pad);
 	if (EVP_DigestInit_ex(c, EVP_sha1(), NULL) != 1 ||
 	    EVP_DigestUpdate(c, block, sizeof(block)) != 1)
 		bc_die("EVP_DigestInit_ex");
@@ -439,29 +446,30 @@ bc_hmac(struct bc_ctx *c, enum bc_hmac path, const uint8_t *msg, size_t len, uin
 	}
 }
 
-/* AES-CM IV (RFC 3711 4.1.1) and AES-GCM IV (RFC 7714 8.1) for ROC 0. */
+/*
+ * AES-CM IV (RFC 3711 4.1.1) and AES-GCM IV (RFC 7714 8.1) for ROC 0: the salt XOR the
+ * SSRC, and 8 bytes further the SEQ; GCM's 12-byte IV has them 2 bytes earlier.
+ */
 static inline void
 bc_iv(const struct bc_ctx *c, uint8_t iv[16], uint32_t ssrc, uint16_t seq)
 {
+	size_t at;
+
 	if (c->suite->gcm) {
 		memcpy(iv, c->salt, 12);
-		iv[2] ^= (uint8_t)(ssrc >> 24);
-		iv[3] ^= (uint8_t)(ssrc >> 16);
-		iv[4] ^= (uint8_t)(ssrc >> 8);
-		iv[5] ^= (uint8_t)ssrc;
-		iv[10] ^= (uint8_t)(seq >> 8);
-		iv[11] ^= (uint8_t)seq;
+		at = 2;
 	} else {
 		memcpy(iv, c->salt, BC_SALT);
 		iv[14] = 0;
 		iv[15] = 0;
-		iv[4] ^= (uint8_t)(ssrc >> 24);
-		iv[5] ^= (uint8_t)(ssrc >> 16);
-		iv[6] ^= (uint8_t)(ssrc >> 8);
-		iv[7] ^= (uint8_t)ssrc;
-		iv[12] ^= (uint8_t)(seq >> 8);
-		iv[13] ^= (uint8_t)seq;
+		at = 4;
 	}
+	iv[at] ^= (uint8_t)(ssrc >> 24);
+	iv[at + 1] ^= (uint8_t)(ssrc >> 16);
+	iv[at + 2] ^= (uint8_t)(ssrc >> 8);
+	iv[at + 3] ^= (uint8_t)ssrc;
+	iv[at + 8] ^= (uint8_t)(seq >> 8);
+	iv[at + 9] ^= (uint8_t)seq;
 }
 
 /* AES-CTR over n bytes from in to out (may be equal). 0 or -1. */

@@ -155,6 +155,21 @@ sl_expect() {
     [ "$2" = "$3" ] || sl_fail "$1: got '$2', expected '$3'"
 }
 
+# sl_expect_from WHAT REPORT J: a participant's report holds every packet of pJ (SSRC
+# 1000 + J), numbered 0..COUNT-1, intact and once, and sender reports from it.
+sl_expect_from() {
+    local what=$1 r=$2 j=$3
+    local src=".received.sources[] | select(.ssrc == $((1000 + j)))"
+    sl_expect "$what <- p$j packets" "$(sl_jq "$r" "$src | .packets")" "$COUNT"
+    sl_expect "$what <- p$j lost" "$(sl_jq "$r" "$src | .lost")" 0
+    sl_expect "$what <- p$j duplicates" "$(sl_jq "$r" "$src | .duplicates")" 0
+    sl_expect "$what <- p$j first" "$(sl_jq "$r" "$src | .first")" 0
+    sl_expect "$what <- p$j last" "$(sl_jq "$r" "$src | .last")" $((COUNT - 1))
+    sl_expect "$what <- p$j content" "$(sl_jq "$r" "$src | .payload_ssrc")" $((1000 + j))
+    [ "$(sl_jq "$r" ".received.rtcp_from[] | select(.ssrc == $((1000 + j))) | .sr")" -gt 0 ] ||
+        sl_fail "$what got no sender report from p$j"
+}
+
 # sl_drop REASON: how many packets the relay dropped for REASON so far.
 sl_drop() { sl_ctl --json dp stats | jq -r ".drops[\"$1\"]"; }
 

@@ -62,6 +62,26 @@ struct peer_rtp {
 	uint32_t ssrc;
 };
 
+/*
+ * An Ethernet frame holding one UDP datagram: what peer_frame_build() writes around a payload,
+ * and what it gets wrong on purpose (all false and 0: a valid frame).
+ */
+#define PEER_IPV4_DF		0x4000
+struct peer_frame {
+	const uint8_t *dst_mac;
+	const uint8_t *src_mac;
+	const struct peer_addr *src;	/* IP source and UDP source port */
+	const struct peer_addr *dst;	/* its family is the frame's */
+	uint16_t ip_id;			/* IPv4 identification */
+	uint16_t frag;			/* IPv4 flags and fragment offset, e.g. PEER_IPV4_DF */
+	bool udp_csum_v4;		/* fill in UDP's checksum over IPv4 too (optional there) */
+	bool vlan;			/* an 802.1Q tag in front of the IP packet */
+	bool ext_hdr;			/* IPv6: a destination options header before UDP */
+	bool bad_csum;			/* IPv4: a wrong header checksum */
+	uint16_t ip_excess;		/* added to the IPv4 total length */
+	uint16_t udp_excess;		/* added to the UDP length */
+};
+
 /* Small JSON emitter: keys are ASCII literals, strings are escaped. */
 #define PEER_JSON_DEPTH		8
 struct peer_json {
@@ -81,11 +101,18 @@ int peer_parse_addr(const char *opt, const char *s, struct peer_addr *a);
 int peer_parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *out);
 int peer_parse_u32(const char *opt, const char *s, uint32_t min, uint32_t max, uint32_t *out);
 int peer_parse_seconds(const char *opt, const char *s, double *out);
+/* Milliseconds 0..3600000 (an hour), as nanoseconds. */
+int peer_parse_ms(const char *opt, const char *s, uint64_t *ns);
+/* After getopt_long(): an argument left over is refused. */
+int peer_no_operands(int argc, char **argv);
 int peer_parse_mac(const char *opt, const char *s, uint8_t mac[static 6]);
 int peer_parse_name(const char *opt, const char *s, char name[static PEER_NAME_MAX + 1]);
 const struct peer_suite *peer_suite_find(const char *name);
 const struct peer_suite *peer_suite_parse(const char *opt, const char *s);
-/* KEY is "inline:BASE64[|lifetime]" or "@FILE" (its first line); length must match the suite. */
+/*
+ * KEY is SDES key-params, "inline:BASE64[|LIFETIME]" (ctl_sdes_parse() in ctl_sdes.h), or
+ * "@FILE" (its first line); the length must match the suite.
+ */
 int peer_key_parse(const char *opt, const char *s, const struct peer_suite *suite,
     uint8_t key[static PEER_KEY_MAX]);
 /* Base64 with padding, NUL-terminated; returns the characters written, 0 if out is too small. */
@@ -106,6 +133,12 @@ int peer_srtp_init(void);
 int peer_session_create(srtp_t *s, const struct peer_suite *suite,
     uint8_t key[static PEER_KEY_MAX], srtp_ssrc_type_t direction);
 const char *peer_srtp_strerror(srtp_err_status_t st);
+
+/* Where the UDP payload of fr starts in its frame. */
+size_t peer_frame_hdr_len(const struct peer_frame *fr);
+/* Writes the headers around the payload_len bytes already at peer_frame_hdr_len(fr), with
+ * checksums over them; returns the frame length. */
+size_t peer_frame_build(uint8_t *f, const struct peer_frame *fr, size_t payload_len);
 
 /* Randomness and content. */
 void peer_rand(void *buf, size_t len);

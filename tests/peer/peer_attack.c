@@ -34,24 +34,13 @@
 #define SRTCP_E_FLAG		0x80000000u
 
 #define FRAME_ETH_HLEN		14
-#define FRAME_VLAN_HLEN		4
-#define FRAME_IPV4_HLEN		20
-#define FRAME_IPV6_HLEN		40
-#define FRAME_EXT_HLEN		8	/* destination options: next header, length, PadN(4) */
-#define FRAME_UDP_HLEN		8
 #define FRAME_L7_LEN		32	/* an RTP header and 20 bytes */
 #define FRAME_MIN_LEN		60	/* Ethernet minimum without the FCS */
 #define FRAME_SHORT_LEN		10	/* less than an Ethernet header */
 #define FRAME_EXCESS		100	/* bytes a length field claims beyond the frame */
-#define ETHERTYPE_IPV4		0x0800
-#define ETHERTYPE_IPV6		0x86dd
-#define ETHERTYPE_VLAN		0x8100
 #define ETHERTYPE_LOCAL		0x88b5	/* IEEE 802 local experimental */
-#define FRAME_VLAN_TCI		100
-#define IPV4_DF			0x4000
 #define IPV4_MF			0x2000
 #define IPV4_FRAG_LAST		(1480 / 8)	/* offset of a second fragment, no MF */
-#define IPPROTO_DSTOPTS_NH	60
 
 enum attack_mode {
 	ATTACK_WRONG_KEY,
@@ -164,16 +153,6 @@ static const struct {
 
 /* A locally administered unicast address that no interface of the test network has. */
 static const uint8_t other_mac[6] = { 0x02, 0x00, 0x5c, 0xee, 0xee, 0x01 };
-
-/* What a frame gets wrong; the rest of it is valid. */
-struct frame_faults {
-	bool vlan;
-	bool ext_hdr;
-	bool bad_csum;
-	uint16_t frag;			/* IPv4 flags and fragment offset */
-	uint16_t ip_excess;		/* added to the IPv4 total length */
-	uint16_t udp_excess;		/* added to the UDP length */
-};
 
 struct attack {
 	enum attack_mode mode;
@@ -330,7 +309,6 @@ parse_opts(struct attack *a, int argc, char **argv)
 {
 	char *key = NULL, *mode = NULL;
 	bool have_remote = false;
-	uint32_t v;
 	size_t i;
 	int c, rc = 0;
 
@@ -393,8 +371,7 @@ parse_opts(struct attack *a, int argc, char **argv)
 			a->have_dst_mac = true;
 			break;
 		case OPT_LINGER:
-			rc = peer_parse_u32("--linger-ms", optarg, 0, 3600000, &v);
-			a->linger_ns = v * 1000000ull;
+			rc = peer_parse_ms("--linger-ms", optarg, &a->linger_ns);
 			break;
 		case OPT_REPORT:
 			a->report = optarg;
@@ -409,10 +386,8 @@ parse_opts(struct attack *a, int argc, char **argv)
 		if (rc != 0)
 			goto err;
 	}
-	if (optind != argc) {
-		fprintf(stderr, "sluice-peer: unexpected argument '%s'\n", argv[optind]);
+	if (peer_no_operands(argc, argv) != 0)
 		goto err;
-	}
 	if (mode == NULL || !have_remote) {
 		fprintf(stderr, "sluice-peer: attack needs --mode and --remote\n");
 		goto err;
@@ -584,48 +559,15 @@ build_garbage(struct attack *a, uint8_t *buf)
 
 /* ---- frames ---- */
 
-static uint32_t
-csum_add(uint32_t sum, const uint8_t *p, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)p[i] << 8 | p[i + 1];
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	return sum;
-}
-
-static uint16_t
-csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 /*
- * Ethernet, IP (and an extension header), UDP from --local to --remote, and an RTP header for
- * a random SSRC with 20 random bytes: valid but for the faults in ff, so that a frame whose
- * fault the relay missed would land in unknown_ssrc. Returns the frame length.
+ * UDP from --local to --remote in Ethernet and IP, holding an RTP header for a random SSRC
+ * with 20 random bytes: valid but for the faults in fr, so that a frame whose fault the relay
+ * missed would land in unknown_ssrc. Returns the frame length.
  */
 static size_t
-frame_udp(struct attack *a, uint8_t *f, const struct frame_faults *ff)
+frame_udp(struct attack *a, uint8_t *f, const struct peer_frame *fr)
 {
-	bool v6 = peer_addr_family(&a->remote) == AF_INET6;
-	size_t l2 = FRAME_ETH_HLEN + (ff->vlan ? FRAME_VLAN_HLEN : 0);
-	size_t l3 = v6 ? FRAME_IPV6_HLEN + (ff->ext_hdr ? FRAME_EXT_HLEN : 0) : FRAME_IPV4_HLEN;
-	size_t udp_len = FRAME_UDP_HLEN + FRAME_L7_LEN;
-	uint8_t *ip = f + l2, *udp = ip + l3, *rtp = udp + FRAME_UDP_HLEN;
-	uint32_t sum;
-
-	memcpy(f, a->dst_mac, 6);
-	memcpy(f + 6, a->src_mac, 6);
-	if (ff->vlan) {
-		peer_store_be16(f + 12, ETHERTYPE_VLAN);
-		peer_store_be16(f + 14, FRAME_VLAN_TCI);
-	}
-	peer_store_be16(f + l2 - 2, v6 ? ETHERTYPE_IPV6 : ETHERTYPE_IPV4);
+	uint8_t *rtp = f + peer_frame_hdr_len(fr);
 
 	rtp[0] = 0x80;
 	rtp[1] = 96;
@@ -634,62 +576,21 @@ frame_udp(struct attack *a, uint8_t *f, const struct frame_faults *ff)
 	a->ts += 3000;
 	peer_store_be32(rtp + 8, peer_rand_u32());
 	peer_rand(rtp + PEER_RTP_HDR_LEN, FRAME_L7_LEN - PEER_RTP_HDR_LEN);
-
-	peer_store_be16(udp, peer_addr_port(&a->local));
-	peer_store_be16(udp + 2, peer_addr_port(&a->remote));
-	peer_store_be16(udp + 4, (uint16_t)(udp_len + ff->udp_excess));
-	peer_store_be16(udp + 6, 0);
-	if (v6) {
-		const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)&a->local.ss;
-		const struct sockaddr_in6 *d = (const struct sockaddr_in6 *)&a->remote.ss;
-		uint16_t us;
-
-		peer_store_be32(ip, 0x60000000u);
-		peer_store_be16(ip + 4, (uint16_t)(l3 - FRAME_IPV6_HLEN + udp_len));
-		ip[6] = ff->ext_hdr ? IPPROTO_DSTOPTS_NH : IPPROTO_UDP;
-		ip[7] = 64;
-		memcpy(ip + 8, &s->sin6_addr, 16);
-		memcpy(ip + 24, &d->sin6_addr, 16);
-		if (ff->ext_hdr) {
-			uint8_t *x = ip + FRAME_IPV6_HLEN;
-
-			memset(x, 0, FRAME_EXT_HLEN);
-			x[0] = IPPROTO_UDP;
-			x[2] = 1;	/* PadN over the 4 bytes left */
-			x[3] = 4;
-		}
-		/* Mandatory over IPv6: pseudo header (addresses, length, next header), datagram. */
-		sum = csum_add(0, ip + 8, 32);
-		sum += IPPROTO_UDP + (uint32_t)udp_len;
-		us = csum_fold(csum_add(sum, udp, udp_len));
-		peer_store_be16(udp + 6, us == 0 ? 0xffff : us);
-	} else {
-		const struct sockaddr_in *s = (const struct sockaddr_in *)&a->local.ss;
-		const struct sockaddr_in *d = (const struct sockaddr_in *)&a->remote.ss;
-		uint16_t hs;
-
-		ip[0] = 0x45;
-		ip[1] = 0;
-		peer_store_be16(ip + 2, (uint16_t)(FRAME_IPV4_HLEN + udp_len + ff->ip_excess));
-		peer_store_be16(ip + 4, (uint16_t)a->sent);
-		peer_store_be16(ip + 6, ff->frag);
-		ip[8] = 64;
-		ip[9] = IPPROTO_UDP;
-		peer_store_be16(ip + 10, 0);
-		memcpy(ip + 12, &s->sin_addr, 4);
-		memcpy(ip + 16, &d->sin_addr, 4);
-		hs = csum_fold(csum_add(0, ip, FRAME_IPV4_HLEN));
-		/* Any other value is wrong: 0 and 0xffff, the two zeros, never swap under XOR. */
-		peer_store_be16(ip + 10, ff->bad_csum ? hs ^ 0x5555 : hs);
-	}
-	return l2 + l3 + udp_len;
+	return peer_frame_build(f, fr, FRAME_L7_LEN);
 }
 
 static int
 build_frame(struct attack *a, uint8_t *f)
 {
 	unsigned int k = a->frames[a->sent % a->n_frames];
-	struct frame_faults ff = { .frag = IPV4_DF };
+	struct peer_frame fr = {
+		.dst_mac = a->dst_mac,
+		.src_mac = a->src_mac,
+		.src = &a->local,
+		.dst = &a->remote,
+		.ip_id = (uint16_t)a->sent,
+		.frag = PEER_IPV4_DF,
+	};
 	size_t len;
 
 	a->kind = k;
@@ -705,28 +606,28 @@ build_frame(struct attack *a, uint8_t *f)
 		peer_rand(f + FRAME_ETH_HLEN, FRAME_MIN_LEN - FRAME_ETH_HLEN);
 		return FRAME_MIN_LEN;
 	case FRAME_VLAN:
-		ff.vlan = true;
+		fr.vlan = true;
 		break;
 	case FRAME_IP_CHECKSUM:
-		ff.bad_csum = true;
+		fr.bad_csum = true;
 		break;
 	case FRAME_IP_FRAGMENT:
 		/* Each its own datagram (IP ID), so that no two ever make a whole one. */
-		ff.frag = (a->kind_sent[k] & 1) != 0 ? IPV4_FRAG_LAST : IPV4_MF;
+		fr.frag = (a->kind_sent[k] & 1) != 0 ? IPV4_FRAG_LAST : IPV4_MF;
 		break;
 	case FRAME_IP_LENGTH:
-		ff.ip_excess = FRAME_EXCESS;
+		fr.ip_excess = FRAME_EXCESS;
 		break;
 	case FRAME_IPV6_EXT:
-		ff.ext_hdr = true;
+		fr.ext_hdr = true;
 		break;
 	case FRAME_UDP_LENGTH:
-		ff.udp_excess = FRAME_EXCESS;
+		fr.udp_excess = FRAME_EXCESS;
 		break;
 	default:
 		break;
 	}
-	len = frame_udp(a, f, &ff);
+	len = frame_udp(a, f, &fr);
 	if (k == FRAME_OTHER_MAC)
 		memcpy(f, other_mac, 6);
 	return (int)len;

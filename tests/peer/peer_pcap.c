@@ -21,10 +21,6 @@
 /* The file is replayed in a loop, so each leg's sequence numbers jump back to 0; below 2^15
  * the receiver takes the jump for an old packet rather than a rollover (RFC 3711 3.3.1). */
 #define PCAP_MAX_COUNT		29999
-#define ETH_HDR_LEN		14
-#define IPV4_HDR_LEN		20
-#define IPV6_HDR_LEN		40
-#define UDP_HDR_LEN		8
 
 struct pcap_leg {
 	struct peer_addr src;
@@ -138,10 +134,8 @@ parse_opts(struct pcap_opts *o, int argc, char **argv)
 		if (rc != 0)
 			return -EINVAL;
 	}
-	if (optind != argc) {
-		fprintf(stderr, "sluice-peer: unexpected argument '%s'\n", argv[optind]);
+	if (peer_no_operands(argc, argv) != 0)
 		return -EINVAL;
-	}
 	if (o->out == NULL || o->legs == NULL || !o->have_dst || !o->have_dst_mac ||
 	    o->suite == NULL) {
 		fprintf(stderr, "sluice-peer: pcap needs --out, --legs, --dst, --dst-mac and "
@@ -225,83 +219,6 @@ out:
 	return rc;
 }
 
-static uint32_t
-csum_add(uint32_t sum, const uint8_t *p, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)p[i] << 8 | p[i + 1];
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	return sum;
-}
-
-static uint16_t
-csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-/* Wraps the SRTP packet already placed after the headers into Ethernet, IP and UDP; returns
- * the frame length. */
-static size_t
-frame_build(uint8_t *frame, const struct pcap_opts *o, const struct pcap_leg *leg,
-    size_t srtp_len, uint16_t ip_id)
-{
-	bool v6 = peer_addr_family(&o->dst) == AF_INET6;
-	size_t ip_len = v6 ? IPV6_HDR_LEN : IPV4_HDR_LEN;
-	size_t udp_len = UDP_HDR_LEN + srtp_len;
-	uint8_t *ip = frame + ETH_HDR_LEN, *udp = ip + ip_len;
-	uint32_t sum;
-	uint16_t udp_sum;
-
-	memcpy(frame, o->dst_mac, 6);
-	memcpy(frame + 6, o->src_mac, 6);
-	peer_store_be16(frame + 12, v6 ? 0x86dd : 0x0800);
-
-	peer_store_be16(udp, peer_addr_port(&leg->src));
-	peer_store_be16(udp + 2, peer_addr_port(&o->dst));
-	peer_store_be16(udp + 4, (uint16_t)udp_len);
-	peer_store_be16(udp + 6, 0);
-	if (v6) {
-		const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)&leg->src.ss;
-		const struct sockaddr_in6 *d = (const struct sockaddr_in6 *)&o->dst.ss;
-
-		peer_store_be32(ip, 0x60000000u);
-		peer_store_be16(ip + 4, (uint16_t)udp_len);
-		ip[6] = IPPROTO_UDP;
-		ip[7] = 64;
-		memcpy(ip + 8, &s->sin6_addr, 16);
-		memcpy(ip + 24, &d->sin6_addr, 16);
-		sum = csum_add(0, ip + 8, 32);
-	} else {
-		const struct sockaddr_in *s = (const struct sockaddr_in *)&leg->src.ss;
-		const struct sockaddr_in *d = (const struct sockaddr_in *)&o->dst.ss;
-
-		ip[0] = 0x45;
-		ip[1] = 0;
-		peer_store_be16(ip + 2, (uint16_t)(IPV4_HDR_LEN + udp_len));
-		peer_store_be16(ip + 4, ip_id);
-		peer_store_be16(ip + 6, 0x4000);	/* DF */
-		ip[8] = 64;
-		ip[9] = IPPROTO_UDP;
-		peer_store_be16(ip + 10, 0);
-		memcpy(ip + 12, &s->sin_addr, 4);
-		memcpy(ip + 16, &d->sin_addr, 4);
-		peer_store_be16(ip + 10, csum_fold(csum_add(0, ip, IPV4_HDR_LEN)));
-		sum = csum_add(0, ip + 12, 8);
-	}
-	/* Pseudo-header: addresses (above), protocol and UDP length; then the datagram. */
-	sum += IPPROTO_UDP + (uint32_t)udp_len;
-	sum = csum_add(sum, udp, udp_len);
-	udp_sum = csum_fold(sum);
-	peer_store_be16(udp + 6, udp_sum == 0 ? 0xffff : udp_sum);
-	return ETH_HDR_LEN + ip_len + udp_len;
-}
-
 static void
 put_u32(uint8_t *p, uint32_t v)
 {
@@ -321,8 +238,14 @@ pcap_write(const struct pcap_opts *o, struct pcap_leg *legs, int n_legs, FILE *f
 	_Alignas(8) uint8_t pkt[PEER_BUF_LEN];
 	uint8_t frame[PEER_BUF_LEN + 128];
 	uint8_t hdr[24], rec[16];
-	size_t hdr_len = ETH_HDR_LEN + UDP_HDR_LEN +
-	    (peer_addr_family(&o->dst) == AF_INET6 ? IPV6_HDR_LEN : IPV4_HDR_LEN);
+	struct peer_frame fr = {
+		.dst_mac = o->dst_mac,
+		.src_mac = o->src_mac,
+		.dst = &o->dst,
+		.frag = PEER_IPV4_DF,
+		.udp_csum_v4 = true,
+	};
+	size_t hdr_len = peer_frame_hdr_len(&fr);
 	struct timespec wall;
 	uint64_t usec;
 	uint32_t i;
@@ -362,7 +285,9 @@ pcap_write(const struct pcap_opts *o, struct pcap_leg *legs, int n_legs, FILE *f
 				return -EIO;
 			}
 			memcpy(frame + hdr_len, pkt, (size_t)len);
-			frame_len = frame_build(frame, o, &legs[k], (size_t)len, ip_id++);
+			fr.src = &legs[k].src;
+			fr.ip_id = ip_id++;
+			frame_len = peer_frame_build(frame, &fr, (size_t)len);
 			put_u32(rec, (uint32_t)(usec / 1000000));
 			put_u32(rec + 4, (uint32_t)(usec % 1000000));
 			put_u32(rec + 8, (uint32_t)frame_len);

@@ -201,7 +201,6 @@ parse_opts(struct run_opts *o, int argc, char **argv)
 	bool have_local = false, have_remote = false, have_count = false, have_duration = false;
 	char *send_key = NULL, *recv_key = NULL;
 	double duration = 0.0;
-	uint32_t v;
 	int c, rc = 0;
 
 	memset(o, 0, sizeof(*o));
@@ -269,12 +268,10 @@ parse_opts(struct run_opts *o, int argc, char **argv)
 			have_duration = true;
 			break;
 		case OPT_START_DELAY:
-			rc = peer_parse_u32("--start-delay-ms", optarg, 0, 3600000, &v);
-			o->start_delay_ns = v * 1000000ull;
+			rc = peer_parse_ms("--start-delay-ms", optarg, &o->start_delay_ns);
 			break;
 		case OPT_RTCP_INTERVAL:
-			rc = peer_parse_u32("--rtcp-interval-ms", optarg, 0, 3600000, &v);
-			o->rtcp_interval_ns = v * 1000000ull;
+			rc = peer_parse_ms("--rtcp-interval-ms", optarg, &o->rtcp_interval_ns);
 			break;
 		case OPT_PLI_TO:
 		case OPT_NACK_TO: {
@@ -299,8 +296,7 @@ parse_opts(struct run_opts *o, int argc, char **argv)
 			o->recv_only = true;
 			break;
 		case OPT_LINGER:
-			rc = peer_parse_u32("--linger-ms", optarg, 0, 3600000, &v);
-			o->linger_ns = v * 1000000ull;
+			rc = peer_parse_ms("--linger-ms", optarg, &o->linger_ns);
 			break;
 		case OPT_NAME:
 			rc = peer_parse_name("--name", optarg, o->name);
@@ -322,10 +318,8 @@ parse_opts(struct run_opts *o, int argc, char **argv)
 		if (rc != 0)
 			goto err;
 	}
-	if (optind != argc) {
-		fprintf(stderr, "sluice-peer: unexpected argument '%s'\n", argv[optind]);
+	if (peer_no_operands(argc, argv) != 0)
 		goto err;
-	}
 	if (!have_local || !have_remote || o->suite == NULL || send_key == NULL ||
 	    recv_key == NULL || o->n_ssrcs == 0) {
 		fprintf(stderr, "sluice-peer: run needs --local, --remote, --suite, --send-key, "

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * sluice-peer helpers: command-line values, keys, sockets, libsrtp2 sessions, the payload
- * format, time, signals and the JSON emitter.
+ * sluice-peer helpers: command-line values, keys, sockets, Ethernet frames, libsrtp2 sessions,
+ * the payload format, time, signals and the JSON emitter.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
 #include <net/if.h>
@@ -20,6 +21,8 @@
 #include <openssl/rand.h>
 #include <srtp2/srtp.h>
 
+#include "ctl_sdes.h"
+#include "dp_proto.h"
 #include "peer.h"
 
 static const uint8_t payload_magic[4] = { 'S', 'L', 'P', 'K' };
@@ -72,6 +75,27 @@ peer_parse_u32(const char *opt, const char *s, uint32_t min, uint32_t max, uint3
 	if (rc == 0)
 		*out = (uint32_t)v;
 	return rc;
+}
+
+int
+peer_parse_ms(const char *opt, const char *s, uint64_t *ns)
+{
+	uint32_t ms;
+	int rc;
+
+	rc = peer_parse_u32(opt, s, 0, 3600000, &ms);
+	if (rc == 0)
+		*ns = ms * 1000000ull;
+	return rc;
+}
+
+int
+peer_no_operands(int argc, char **argv)
+{
+	if (optind == argc)
+		return 0;
+	fprintf(stderr, "sluice-peer: unexpected argument '%s'\n", argv[optind]);
+	return -EINVAL;
 }
 
 int
@@ -311,52 +335,6 @@ err_opt:
 
 /* ---- keys ---- */
 
-static int
-base64_value(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* Strict decoder: alphabet only, padding only at the end; returns the length or -EINVAL. */
-static int
-base64_decode(const char *in, size_t len, uint8_t *out, size_t out_len)
-{
-	uint32_t acc = 0;
-	size_t i, n = 0, pad = 0;
-	int bits = 0, v;
-
-	while (len > 0 && in[len - 1] == '=') {
-		len--;
-		pad++;
-	}
-	if (pad > 2 || len % 4 == 1 || (pad > 0 && (len + pad) % 4 != 0))
-		return -EINVAL;
-	for (i = 0; i < len; i++) {
-		v = base64_value(in[i]);
-		if (v < 0)
-			return -EINVAL;
-		acc = (acc << 6) | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (n == out_len)
-				return -EINVAL;
-			out[n++] = (uint8_t)(acc >> bits);
-		}
-	}
-	return (int)n;
-}
-
 size_t
 peer_base64_encode(const uint8_t *in, size_t len, char *out, size_t out_len)
 {
@@ -386,48 +364,26 @@ int
 peer_key_parse(const char *opt, const char *s, const struct peer_suite *suite,
     uint8_t key[static PEER_KEY_MAX])
 {
-	char line[512];
-	uint8_t raw[64];
-	const char *text = s, *b64, *bar;
-	size_t b64_len;
-	int n, rc = -EINVAL;
+	char line[CTL_KEY_LINE_MAX], err[160];
+	uint8_t raw[PEER_KEY_MAX];
+	int n = 0, rc = -EINVAL;
 
-	if (s[0] == '@') {
-		FILE *f = fopen(s + 1, "r");
-
-		if (f == NULL) {
-			fprintf(stderr, "sluice-peer: %s: cannot open %s: %s\n", opt, s + 1,
-			    strerror(errno));
-			return -EINVAL;
-		}
-		if (fgets(line, sizeof(line), f) == NULL)
-			line[0] = '\0';
-		fclose(f);
-		line[strcspn(line, "\r\n")] = '\0';
-		text = line;
+	/* Keys are read as sluicectl reads them; suites have the same names on both sides. */
+	if (s[0] == '@')
+		n = ctl_key_source(s, line, sizeof(line), err, sizeof(err));
+	if (n == 0)
+		n = ctl_sdes_parse(s[0] == '@' ? line : s, dp_suite_from_name(suite->name), raw,
+		    sizeof(raw), err, sizeof(err));
+	if (n < 0) {
+		fprintf(stderr, "sluice-peer: %s: %s\n", opt, err);
+	} else if ((size_t)n != suite->key_len) {
+		fprintf(stderr, "sluice-peer: %s: expected %zu bytes (key||salt) for %s\n", opt,
+		    suite->key_len, suite->name);
+	} else {
+		memset(key, 0, PEER_KEY_MAX);
+		memcpy(key, raw, suite->key_len);
+		rc = 0;
 	}
-	if (strncmp(text, "inline:", 7) != 0) {
-		fprintf(stderr, "sluice-peer: %s: expected inline:BASE64 or @FILE\n", opt);
-		goto out;
-	}
-	b64 = text + 7;
-	bar = strchr(b64, '|');
-	b64_len = bar != NULL ? (size_t)(bar - b64) : strlen(b64);
-	/* "|lifetime" is accepted and ignored; an MKI ("|id:len") is not supported. */
-	if (bar != NULL && strchr(bar, ':') != NULL) {
-		fprintf(stderr, "sluice-peer: %s: MKI is not supported\n", opt);
-		goto out;
-	}
-	n = base64_decode(b64, b64_len, raw, sizeof(raw));
-	if (n < 0 || (size_t)n != suite->key_len) {
-		fprintf(stderr, "sluice-peer: %s: expected base64 of %zu bytes (key||salt) for %s\n",
-		    opt, suite->key_len, suite->name);
-		goto out;
-	}
-	memset(key, 0, PEER_KEY_MAX);
-	memcpy(key, raw, suite->key_len);
-	rc = 0;
-out:
 	OPENSSL_cleanse(raw, sizeof(raw));
 	OPENSSL_cleanse(line, sizeof(line));
 	return rc;
@@ -441,6 +397,130 @@ peer_wipe_arg(char *s)
 	/* Keep "@FILE" visible (it is not a secret); blank the inline key text. */
 	if (s[0] != '@' && len > 7)
 		OPENSSL_cleanse(s + 7, len - 7);
+}
+
+/* ---- Ethernet frames ---- */
+
+#define ETH_HLEN		14
+#define VLAN_HLEN		4
+#define IPV4_HLEN		20
+#define IPV6_HLEN		40
+#define IPV6_EXT_HLEN		8	/* destination options: next header, length, PadN(4) */
+#define UDP_HLEN		8
+#define ETHERTYPE_IPV4		0x0800
+#define ETHERTYPE_IPV6		0x86dd
+#define ETHERTYPE_VLAN		0x8100
+#define VLAN_TCI		100
+#define IPPROTO_DSTOPTS_NH	60
+
+static uint32_t
+csum_add(uint32_t sum, const uint8_t *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)p[i] << 8 | p[i + 1];
+	if (len & 1)
+		sum += (uint32_t)p[len - 1] << 8;
+	return sum;
+}
+
+static uint16_t
+csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+static size_t
+frame_l2_len(const struct peer_frame *fr)
+{
+	return ETH_HLEN + (fr->vlan ? VLAN_HLEN : 0);
+}
+
+static size_t
+frame_l3_len(const struct peer_frame *fr)
+{
+	if (peer_addr_family(fr->dst) == AF_INET6)
+		return IPV6_HLEN + (fr->ext_hdr ? IPV6_EXT_HLEN : 0);
+	return IPV4_HLEN;
+}
+
+size_t
+peer_frame_hdr_len(const struct peer_frame *fr)
+{
+	return frame_l2_len(fr) + frame_l3_len(fr) + UDP_HLEN;
+}
+
+size_t
+peer_frame_build(uint8_t *f, const struct peer_frame *fr, size_t payload_len)
+{
+	bool v6 = peer_addr_family(fr->dst) == AF_INET6;
+	size_t l2 = frame_l2_len(fr), l3 = frame_l3_len(fr);
+	size_t udp_len = UDP_HLEN + payload_len;
+	uint8_t *ip = f + l2, *udp = ip + l3;
+	uint32_t sum;
+	uint16_t us;
+
+	memcpy(f, fr->dst_mac, 6);
+	memcpy(f + 6, fr->src_mac, 6);
+	if (fr->vlan) {
+		peer_store_be16(f + 12, ETHERTYPE_VLAN);
+		peer_store_be16(f + 14, VLAN_TCI);
+	}
+	peer_store_be16(f + l2 - 2, v6 ? ETHERTYPE_IPV6 : ETHERTYPE_IPV4);
+
+	peer_store_be16(udp, peer_addr_port(fr->src));
+	peer_store_be16(udp + 2, peer_addr_port(fr->dst));
+	peer_store_be16(udp + 4, (uint16_t)(udp_len + fr->udp_excess));
+	peer_store_be16(udp + 6, 0);
+	if (v6) {
+		const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)&fr->src->ss;
+		const struct sockaddr_in6 *d = (const struct sockaddr_in6 *)&fr->dst->ss;
+
+		peer_store_be32(ip, 0x60000000u);
+		peer_store_be16(ip + 4, (uint16_t)(l3 - IPV6_HLEN + udp_len));
+		ip[6] = fr->ext_hdr ? IPPROTO_DSTOPTS_NH : IPPROTO_UDP;
+		ip[7] = 64;
+		memcpy(ip + 8, &s->sin6_addr, 16);
+		memcpy(ip + 24, &d->sin6_addr, 16);
+		if (fr->ext_hdr) {
+			uint8_t *x = ip + IPV6_HLEN;
+
+			memset(x, 0, IPV6_EXT_HLEN);
+			x[0] = IPPROTO_UDP;
+			x[2] = 1;	/* PadN over the 4 bytes left */
+			x[3] = 4;
+		}
+		sum = csum_add(0, ip + 8, 32);
+	} else {
+		const struct sockaddr_in *s = (const struct sockaddr_in *)&fr->src->ss;
+		const struct sockaddr_in *d = (const struct sockaddr_in *)&fr->dst->ss;
+		uint16_t hs;
+
+		ip[0] = 0x45;
+		ip[1] = 0;
+		peer_store_be16(ip + 2, (uint16_t)(IPV4_HLEN + udp_len + fr->ip_excess));
+		peer_store_be16(ip + 4, fr->ip_id);
+		peer_store_be16(ip + 6, fr->frag);
+		ip[8] = 64;
+		ip[9] = IPPROTO_UDP;
+		peer_store_be16(ip + 10, 0);
+		memcpy(ip + 12, &s->sin_addr, 4);
+		memcpy(ip + 16, &d->sin_addr, 4);
+		hs = csum_fold(csum_add(0, ip, IPV4_HLEN));
+		/* Any other value is wrong: 0 and 0xffff, the two zeros, never swap under XOR. */
+		peer_store_be16(ip + 10, fr->bad_csum ? hs ^ 0x5555 : hs);
+		if (!fr->udp_csum_v4)
+			return l2 + l3 + udp_len;
+		sum = csum_add(0, ip + 12, 8);
+	}
+	/* Pseudo-header: addresses (above), protocol and UDP length; then the datagram. */
+	sum += IPPROTO_UDP + (uint32_t)udp_len;
+	us = csum_fold(csum_add(sum, udp, udp_len));
+	peer_store_be16(udp + 6, us == 0 ? 0xffff : us);
+	return l2 + l3 + udp_len;
 }
 
 /* ---- libsrtp2 ---- */

@@ -123,6 +123,17 @@ fmt(const char *f, ...)
 	return buf;
 }
 
+/* A valid file but for its one port, whose settings after name and device (from line 2) are
+ * port. */
+static const char *
+port_doc(const char *port)
+{
+	return fmt("ports = ( { name = \"a\"; device = \"net_af_packet0\";\n"
+		   "  %s } );\n"
+		   "media = { udp_ports = [ 40000 ]; };\n"
+		   "eal = { vdevs = ( \"net_af_packet0\" ); };\n", port);
+}
+
 /* ---- defaults and valid files ---- */
 
 static void
@@ -751,6 +762,21 @@ test_lcores_cross_checks(void)
 
 /* ---- addresses ---- */
 
+/* Each of bad[] as the port's key: the one error, on line 2, says what it must be. */
+static void
+prefixes_refused(const char *key, const char *const *bad, const char *must_be)
+{
+	for (int i = 0; bad[i] != NULL; i++) {
+		char want[256];
+
+		CU_ASSERT_EQUAL(parse(port_doc(fmt("%s = \"%s\";", key, bad[i]))), -1);
+		snprintf(want, sizeof(want), NAME ":2: ports[0].%s = \"%s\": must be %s", key,
+			 bad[i], must_be);
+		ASSERT_LINE(want);
+		CU_ASSERT_EQUAL(n_lines(err), 1);
+	}
+}
+
 static void
 test_ipv4_prefixes(void)
 {
@@ -760,32 +786,13 @@ test_ipv4_prefixes(void)
 		"2001:db8::1/64", "/24", "198.18.0.1/24 ", NULL
 	};
 
-	for (int i = 0; bad[i] != NULL; i++) {
-		char want[256];
-
-		CU_ASSERT_EQUAL(parse(fmt("ports = ( { name = \"a\"; device = \"net_af_packet0\";\n"
-					  "  ipv4 = \"%s\"; } );\n"
-					  "media = { udp_ports = [ 40000 ]; };\n"
-					  "eal = { vdevs = ( \"net_af_packet0\" ); };\n", bad[i])), -1);
-		snprintf(want, sizeof(want), NAME ":2: ports[0].ipv4 = \"%s\": must be an IPv4 "
-			 "address with prefix length 1..32", bad[i]);
-		ASSERT_LINE(want);
-	}
-	ASSERT_OK("ports = ( { name = \"a\"; device = \"net_af_packet0\";\n"
-		  "  ipv4 = \"10.1.2.3/32\"; } );\n"
-		  "media = { udp_ports = [ 40000 ]; };\n"
-		  "eal = { vdevs = ( \"net_af_packet0\" ); };\n");
+	prefixes_refused("ipv4", bad, "an IPv4 address with prefix length 1..32");
+	ASSERT_OK(port_doc("ipv4 = \"10.1.2.3/32\";"));
 	CU_ASSERT_EQUAL(cfg.ports[0].ipv4.prefix_len, 32);
-	ASSERT_ONLY("ports = ( { name = \"a\"; device = \"net_af_packet0\";\n"
-		    "  ipv4 = \"198.18.0.0/24\"; } );\n"
-		    "media = { udp_ports = [ 40000 ]; };\n"
-		    "eal = { vdevs = ( \"net_af_packet0\" ); };\n",
+	ASSERT_ONLY(port_doc("ipv4 = \"198.18.0.0/24\";"),
 		    NAME ":2: ports[0].ipv4 = \"198.18.0.0/24\": is the network or broadcast "
 		    "address of its prefix");
-	ASSERT_ONLY("ports = ( { name = \"a\"; device = \"net_af_packet0\";\n"
-		    "  ipv4 = \"224.0.0.1/24\"; } );\n"
-		    "media = { udp_ports = [ 40000 ]; };\n"
-		    "eal = { vdevs = ( \"net_af_packet0\" ); };\n",
+	ASSERT_ONLY(port_doc("ipv4 = \"224.0.0.1/24\";"),
 		    NAME ":2: ports[0].ipv4 = \"224.0.0.1/24\": must be a unicast host address");
 }
 
@@ -798,28 +805,11 @@ test_ipv6_prefixes(void)
 		"2001:db8::1%eth0/64", NULL
 	};
 
-	for (int i = 0; bad[i] != NULL; i++) {
-		char want[256];
-
-		CU_ASSERT_EQUAL(parse(fmt("ports = ( { name = \"a\"; device = \"net_af_packet0\";\n"
-					  "  ipv6 = \"%s\"; } );\n"
-					  "media = { udp_ports = [ 40000 ]; };\n"
-					  "eal = { vdevs = ( \"net_af_packet0\" ); };\n", bad[i])), -1);
-		snprintf(want, sizeof(want), NAME ":2: ports[0].ipv6 = \"%s\": must be an IPv6 "
-			 "address with prefix length 1..128", bad[i]);
-		ASSERT_LINE(want);
-		CU_ASSERT_EQUAL(n_lines(err), 1);
-	}
-	ASSERT_OK("ports = ( { name = \"a\"; device = \"net_af_packet0\";\n"
-		  "  ipv6 = \"2001:db8::1/128\"; } );\n"
-		  "media = { udp_ports = [ 40000 ]; };\n"
-		  "eal = { vdevs = ( \"net_af_packet0\" ); };\n");
+	prefixes_refused("ipv6", bad, "an IPv6 address with prefix length 1..128");
+	ASSERT_OK(port_doc("ipv6 = \"2001:db8::1/128\";"));
 	CU_ASSERT_EQUAL(cfg.ports[0].ipv6.prefix_len, 128);
 	CU_ASSERT_FALSE(cfg.ports[0].ipv4.set);
-	ASSERT_ONLY("ports = ( { name = \"a\"; device = \"net_af_packet0\";\n"
-		    "  ipv6 = \"ff02::1/64\"; } );\n"
-		    "media = { udp_ports = [ 40000 ]; };\n"
-		    "eal = { vdevs = ( \"net_af_packet0\" ); };\n",
+	ASSERT_ONLY(port_doc("ipv6 = \"ff02::1/64\";"),
 		    NAME ":2: ports[0].ipv6 = \"ff02::1/64\": must be a unicast host address");
 }
 
@@ -841,11 +831,7 @@ test_gateways_must_be_inside_the_prefix(void)
 		    "inside 2001:db8:5c::/64 or link-local (fe80::/10)");
 	ASSERT_ONLY(doc("", "ipv4_gateway = \"2001:db8:5c::fe\";", ""),
 		    NAME ":7: ports[0].ipv4_gateway = \"2001:db8:5c::fe\": must be an IPv4 address");
-	ASSERT_ONLY("ports = ( { name = \"a\"; device = \"net_af_packet0\";\n"
-		    "  ipv6 = \"2001:db8::1/64\";\n"
-		    "  ipv4_gateway = \"10.0.0.1\"; } );\n"
-		    "media = { udp_ports = [ 40000 ]; };\n"
-		    "eal = { vdevs = ( \"net_af_packet0\" ); };\n",
+	ASSERT_ONLY(port_doc("ipv6 = \"2001:db8::1/64\";\n  ipv4_gateway = \"10.0.0.1\";"),
 		    NAME ":3: ports[0].ipv4_gateway: needs ipv4 on the port");
 }
 

@@ -77,23 +77,22 @@ ref_csum(const uint8_t *p, size_t n)
 	return (uint16_t)~s;
 }
 
-/* A copy of src in a heap block of exactly len bytes (len 0: one past a 1-byte block). */
+/*
+ * A copy of src in a heap block of exactly len bytes (len 0: one past a 1-byte block). It
+ * lives until the next call, which frees it.
+ */
 static uint8_t *
-exact_dup(const uint8_t *src, uint32_t len)
+exact(const uint8_t *src, uint32_t len)
 {
-	uint8_t *b = malloc(len == 0 ? 1 : len);
+	static uint8_t *block;
 
-	CU_ASSERT_FATAL(b != NULL);
+	free(block);
+	block = malloc(len == 0 ? 1 : len);
+	CU_ASSERT_FATAL(block != NULL);
 	if (len == 0)
-		return b + 1;
-	memcpy(b, src, len);
-	return b;
-}
-
-static void
-exact_free(uint8_t *p, uint32_t len)
-{
-	free(len == 0 ? p - 1 : p);
+		return block + 1;
+	memcpy(block, src, len);
+	return block;
 }
 
 static void
@@ -111,11 +110,7 @@ port_init(struct dp_port_addrs *pa, bool v4, bool v6)
 static int
 parse_on(const uint8_t *f, uint32_t len, const struct dp_port_addrs *pa, struct dp_pkt_info *pi)
 {
-	uint8_t *p = exact_dup(f, len);
-	int rc = dp_pkt_parse(p, len, pa, pi);
-
-	exact_free(p, len);
-	return rc;
+	return dp_pkt_parse(exact(f, len), len, pa, pi);
 }
 
 /* Parses on a port with both families. */
@@ -444,21 +439,16 @@ test_arp_parse_fills_fields(void)
 {
 	struct dp_arp_info ai;
 	uint32_t len = build_arp(frame, bcast_mac, 2, our_mac, our_v4);
-	uint8_t *p = exact_dup(frame, len);
 
 	memset(&ai, 0xaa, sizeof(ai));
-	CU_ASSERT_EQUAL(dp_arp_parse(p, len, &ai), 0);
+	CU_ASSERT_EQUAL(dp_arp_parse(exact(frame, len), len, &ai), 0);
 	CU_ASSERT_EQUAL(ai.op, 2);
 	CU_ASSERT_EQUAL(memcmp(ai.sha, peer_mac, 6), 0);
 	CU_ASSERT_EQUAL(memcmp(ai.spa, peer_v4, 4), 0);
 	CU_ASSERT_EQUAL(memcmp(ai.tha, our_mac, 6), 0);
 	CU_ASSERT_EQUAL(memcmp(ai.tpa, our_v4, 4), 0);
-	exact_free(p, len);
-	for (uint32_t l = 0; l < len; l++) {
-		p = exact_dup(frame, l);
-		CU_ASSERT_EQUAL(dp_arp_parse(p, l, &ai), -DP_DROP_ARP_BAD);
-		exact_free(p, l);
-	}
+	for (uint32_t l = 0; l < len; l++)
+		CU_ASSERT_EQUAL(dp_arp_parse(exact(frame, l), l, &ai), -DP_DROP_ARP_BAD);
 }
 
 /* ---- IPv4 ---- */
@@ -997,11 +987,7 @@ test_ipv6_ns_every_truncation(void)
 static enum dp_demux
 demux(const uint8_t *p, uint32_t len)
 {
-	uint8_t *b = exact_dup(p, len);
-	enum dp_demux d = dp_demux(b, len);
-
-	exact_free(b, len);
-	return d;
+	return dp_demux(exact(p, len), len);
 }
 
 static void
@@ -1057,11 +1043,7 @@ test_demux_shorter_than_2_is_unknown(void)
 static int
 rtp(const uint8_t *p, uint32_t len, struct dp_rtp_info *ri)
 {
-	uint8_t *b = exact_dup(p, len);
-	int rc = dp_rtp_parse(b, len, ri);
-
-	exact_free(b, len);
-	return rc;
+	return dp_rtp_parse(exact(p, len), len, ri);
 }
 
 static void
@@ -1177,21 +1159,13 @@ test_rtp_extension_after_csrcs_exactly_fitting(void)
 static int
 sender(const uint8_t *p, uint32_t len, uint32_t *ssrc)
 {
-	uint8_t *b = exact_dup(p, len);
-	int rc = dp_rtcp_sender_ssrc(b, len, ssrc);
-
-	exact_free(b, len);
-	return rc;
+	return dp_rtcp_sender_ssrc(exact(p, len), len, ssrc);
 }
 
 static int
 route(const uint8_t *p, uint32_t len, struct dp_rtcp_route *rt)
 {
-	uint8_t *b = exact_dup(p, len);
-	int rc = dp_rtcp_route(b, len, rt);
-
-	exact_free(b, len);
-	return rc;
+	return dp_rtcp_route(exact(p, len), len, rt);
 }
 
 static uint32_t
@@ -1774,11 +1748,7 @@ static int
 filter(const uint8_t *p, uint32_t len, const uint32_t *ssrcs, unsigned int n, bool receiver,
        uint8_t *out)
 {
-	uint8_t *b = exact_dup(p, len);
-	int rc = dp_rtcp_filter(b, len, ssrcs, n, receiver, out);
-
-	exact_free(b, len);
-	return rc;
+	return dp_rtcp_filter(exact(p, len), len, ssrcs, n, receiver, out);
 }
 
 static void

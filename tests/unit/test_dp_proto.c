@@ -229,6 +229,19 @@ find_attr(const uint8_t *body, size_t len, uint16_t type, struct dp_attr *out)
 	return rc;
 }
 
+/* Finishes b (building in big), parses it and finds its one attribute of type in *a. */
+static size_t
+finish_find(struct dp_msg_builder *b, uint16_t type, struct dp_attr *a)
+{
+	struct dp_msg msg;
+	int n = dp_mb_finish(b);
+
+	CU_ASSERT_FATAL(n > 0);
+	CU_ASSERT_FATAL(dp_msg_parse(big, (size_t)n, &msg) == n);
+	CU_ASSERT_FATAL(find_attr(msg.body, msg.len, type, a) == 1);
+	return (size_t)n;
+}
+
 /* Message number i of a catalogue that covers every request and reply type; its length. */
 #define CATALOGUE_LEN 15
 static int
@@ -315,11 +328,11 @@ catalogue(unsigned int i, uint8_t *buf, size_t cap)
 }
 
 /*
- * Walks an attribute area and every nest in it (types >= 64) to the end. Returns the
- * number of attributes met at the top level, or the first error.
+ * Walks an attribute area to the end, and with nests every nest in it (types >= 64).
+ * Returns the number of attributes met at the top level, or the first error.
  */
 static int
-walk(const uint8_t *buf, size_t len)
+walk(const uint8_t *buf, size_t len, bool nests)
 {
 	struct dp_attr_iter it;
 	struct dp_attr a;
@@ -327,8 +340,8 @@ walk(const uint8_t *buf, size_t len)
 
 	dp_attr_iter_init(&it, buf, len);
 	while ((rc = dp_attr_next(&it, &a)) > 0) {
-		if (a.type >= 64) {
-			int sub = walk(a.val, a.len);
+		if (nests && a.type >= 64) {
+			int sub = walk(a.val, a.len, true);
 
 			if (sub < 0)
 				return sub;
@@ -380,7 +393,7 @@ test_parse_every_truncation_is_eagain(void)
 		uint8_t *p = exact_copy(full, (size_t)n);
 
 		CU_ASSERT_EQUAL(dp_msg_parse(p, (size_t)n, &msg), n);
-		CU_ASSERT_EQUAL(walk(msg.body, msg.len) > 0, i != 0 && i != 7);
+		CU_ASSERT_EQUAL(walk(msg.body, msg.len, true) > 0, i != 0 && i != 7);
 		free(p);
 	}
 }
@@ -664,19 +677,6 @@ expected_walk(const struct layout *l, size_t t)
 	return (int)l->n;
 }
 
-static int
-walk_top(const uint8_t *buf, size_t len)
-{
-	struct dp_attr_iter it;
-	struct dp_attr a;
-	int rc, n = 0;
-
-	dp_attr_iter_init(&it, buf, len);
-	while ((rc = dp_attr_next(&it, &a)) > 0)
-		n++;
-	return rc < 0 ? rc : n;
-}
-
 static void
 test_iter_truncation_inside_an_attribute_is_eproto(void)
 {
@@ -693,7 +693,7 @@ test_iter_truncation_inside_an_attribute_is_eproto(void)
 			uint8_t *p = exact_copy(body, t);
 			int want = expected_walk(&l, t);
 
-			CU_ASSERT_EQUAL(walk_top(p, t), want);
+			CU_ASSERT_EQUAL(walk(p, t, false), want);
 			/* inside a nest too: cut a nest's own value */
 			free(p);
 		}
@@ -709,7 +709,7 @@ test_iter_truncation_inside_an_attribute_is_eproto(void)
 			for (size_t t = 0; t <= vlen; t++) {
 				uint8_t *p = exact_copy(v, t);
 
-				CU_ASSERT_EQUAL(walk_top(p, t), expected_walk(&nl, t));
+				CU_ASSERT_EQUAL(walk(p, t, false), expected_walk(&nl, t));
 				free(p);
 			}
 		}
@@ -730,18 +730,18 @@ test_iter_missing_padding_only_tolerated_at_end(void)
 	uint8_t *p;
 
 	p = exact_copy(at_end, sizeof(at_end));
-	CU_ASSERT_EQUAL(walk_top(p, sizeof(at_end)), 1);
+	CU_ASSERT_EQUAL(walk(p, sizeof(at_end), false), 1);
 	free(p);
 	p = exact_copy(in_middle, sizeof(in_middle));
-	CU_ASSERT_EQUAL(walk_top(p, sizeof(in_middle)), -EPROTO);
+	CU_ASSERT_EQUAL(walk(p, sizeof(in_middle), false), -EPROTO);
 	free(p);
 	p = exact_copy(short_hdr, sizeof(short_hdr));
-	CU_ASSERT_EQUAL(walk_top(p, sizeof(short_hdr)), -EPROTO);
+	CU_ASSERT_EQUAL(walk(p, sizeof(short_hdr), false), -EPROTO);
 	free(p);
 	p = exact_copy(overrun, sizeof(overrun));
-	CU_ASSERT_EQUAL(walk_top(p, sizeof(overrun)), -EPROTO);
+	CU_ASSERT_EQUAL(walk(p, sizeof(overrun), false), -EPROTO);
 	free(p);
-	CU_ASSERT_EQUAL(walk_top(NULL, 0), 0);
+	CU_ASSERT_EQUAL(walk(NULL, 0, false), 0);
 }
 
 static void
@@ -1354,17 +1354,11 @@ leg_info_round_trip(const struct dp_leg_info *in, struct dp_leg_info *out, size_
 {
 	struct dp_msg req = { .type = DP_MSG_LEG_GET, .seq = 3 };
 	struct dp_msg_builder b;
-	struct dp_msg msg;
 	struct dp_attr a;
-	int n;
 
 	dp_proto_reply_begin(&b, big, sizeof(big), &req, DP_OK, NULL);
 	dp_proto_put_leg_info(&b, in);
-	n = dp_mb_finish(&b);
-	CU_ASSERT_FATAL(n > 0);
-	*len = (size_t)n;
-	CU_ASSERT_FATAL(dp_msg_parse(big, (size_t)n, &msg) == n);
-	CU_ASSERT_FATAL(find_attr(msg.body, msg.len, DP_ATTR_NEST_LEG_INFO, &a) == 1);
+	*len = finish_find(&b, DP_ATTR_NEST_LEG_INFO, &a);
 	return dp_proto_get_leg_info(&a, out);
 }
 
@@ -1418,9 +1412,7 @@ static int
 leg_info_custom(void (*add)(struct dp_msg_builder *), struct dp_leg_info *out)
 {
 	struct dp_msg_builder b;
-	struct dp_msg msg;
 	struct dp_attr a;
-	int n;
 
 	dp_mb_init(&b, big, sizeof(big), DP_MSG_LEG_GET | DP_MSG_REPLY, 1);
 	dp_mb_put_u32(&b, DP_ATTR_STATUS, 0);
@@ -1428,9 +1420,7 @@ leg_info_custom(void (*add)(struct dp_msg_builder *), struct dp_leg_info *out)
 	dp_mb_put_u32(&b, DP_ATTR_LEG_ID, 5);
 	add(&b);
 	dp_mb_nest_end(&b);
-	n = dp_mb_finish(&b);
-	CU_ASSERT_FATAL(n > 0 && dp_msg_parse(big, (size_t)n, &msg) == n);
-	CU_ASSERT_FATAL(find_attr(msg.body, msg.len, DP_ATTR_NEST_LEG_INFO, &a) == 1);
+	finish_find(&b, DP_ATTR_NEST_LEG_INFO, &a);
 	return dp_proto_get_leg_info(&a, out);
 }
 
@@ -1440,28 +1430,28 @@ add_nothing(struct dp_msg_builder *b)
 	(void)b;
 }
 
+/* One NEST_COUNTER by hand. */
+static void
+put_counter(struct dp_msg_builder *b, const char *name, uint64_t value)
+{
+	dp_mb_nest_begin(b, DP_ATTR_NEST_COUNTER);
+	dp_mb_put_str(b, DP_ATTR_NAME, name);
+	dp_mb_put_u64(b, DP_ATTR_COUNTER, value);
+	dp_mb_nest_end(b);
+}
+
 static void
 add_counter_twice(struct dp_msg_builder *b)
 {
-	for (int i = 0; i < 2; i++) {
-		dp_mb_nest_begin(b, DP_ATTR_NEST_COUNTER);
-		dp_mb_put_str(b, DP_ATTR_NAME, "rx_packets");
-		dp_mb_put_u64(b, DP_ATTR_COUNTER, 1);
-		dp_mb_nest_end(b);
-	}
+	put_counter(b, "rx_packets", 1);
+	put_counter(b, "rx_packets", 1);
 }
 
 static void
 add_unknown_counter(struct dp_msg_builder *b)
 {
-	dp_mb_nest_begin(b, DP_ATTR_NEST_COUNTER);
-	dp_mb_put_str(b, DP_ATTR_NAME, "from_the_future");
-	dp_mb_put_u64(b, DP_ATTR_COUNTER, 1);
-	dp_mb_nest_end(b);
-	dp_mb_nest_begin(b, DP_ATTR_NEST_COUNTER);
-	dp_mb_put_str(b, DP_ATTR_NAME, "replay");
-	dp_mb_put_u64(b, DP_ATTR_COUNTER, 77);
-	dp_mb_nest_end(b);
+	put_counter(b, "from_the_future", 1);
+	put_counter(b, "replay", 77);
 }
 
 static void
@@ -1520,15 +1510,11 @@ health_round_trip(const struct dp_health *in, struct dp_health *out)
 {
 	struct dp_msg req = { .type = DP_MSG_HEALTH, .seq = 3 };
 	struct dp_msg_builder b;
-	struct dp_msg msg;
 	struct dp_attr a;
-	int n;
 
 	dp_proto_reply_begin(&b, big, sizeof(big), &req, DP_OK, NULL);
 	dp_proto_put_health(&b, in);
-	n = dp_mb_finish(&b);
-	CU_ASSERT_FATAL(n > 0 && dp_msg_parse(big, (size_t)n, &msg) == n);
-	CU_ASSERT_FATAL(find_attr(msg.body, msg.len, DP_ATTR_NEST_HEALTH, &a) == 1);
+	finish_find(&b, DP_ATTR_NEST_HEALTH, &a);
 	return dp_proto_get_health(&a, out);
 }
 
@@ -1636,10 +1622,7 @@ test_stats_group_limits(void)
 			char name[16];
 
 			snprintf(name, sizeof(name), "c%d", variant == 1 ? 0 : c);
-			dp_mb_nest_begin(&b, DP_ATTR_NEST_COUNTER);
-			dp_mb_put_str(&b, DP_ATTR_NAME, name);
-			dp_mb_put_u64(&b, DP_ATTR_COUNTER, 1);
-			dp_mb_nest_end(&b);
+			put_counter(&b, name, 1);
 		}
 		dp_mb_nest_end(&b);
 		n = dp_mb_finish(&b);

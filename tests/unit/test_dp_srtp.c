@@ -115,7 +115,7 @@ t_rtp(uint8_t *p, uint16_t seq, uint32_t ssrc, unsigned int cc, int ext_words,
 	p[2] = (uint8_t)(seq >> 8);
 	p[3] = (uint8_t)seq;
 	t_fill(p + 4, 4);
-	fp_wr32(p + 8, ssrc);
+	dp_store_be32(p + 8, ssrc);
 	t_fill(p + h, 4 * cc);
 	h += 4 * cc;
 	if (ext_words >= 0) {
@@ -285,15 +285,39 @@ static const char t_7714_plain[] =
 	"8040f17b 8041f8d3 5501a0b2 47616c6c 69612065 7374206f 6d6e6973 20646976"
 	"69736120 696e2070 61727465 73207472 6573";
 
+/*
+ * Protecting the RTP packet plain (ROC 0, SEQ seq) with out gives the SRTP packet want, and
+ * in unprotects that back to plain. Frees both contexts.
+ */
+static void
+t_known_answer(struct dp_srtp_ctx *out, struct dp_srtp_ctx *in, const uint8_t *plain,
+	       size_t plain_len, const uint8_t *want, size_t want_len, uint16_t seq)
+{
+	struct dp_srtp_replay r = { 0 };
+	uint8_t buf[96];
+	uint32_t len = (uint32_t)plain_len;
+	uint64_t index;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(in);
+	CU_ASSERT_FATAL(plain_len <= sizeof(buf) && want_len <= sizeof(buf));
+	memcpy(buf, plain, plain_len);
+	CU_ASSERT_EQUAL(t_protect(out, buf, buf, &len, 12, seq), 0);
+	CU_ASSERT_EQUAL(len, want_len);
+	CU_ASSERT_EQUAL(memcmp(buf, want, want_len), 0);
+	CU_ASSERT_EQUAL(t_unprotect(in, &r, buf, &len, 12, &index), 0);
+	CU_ASSERT_EQUAL(len, plain_len);
+	CU_ASSERT_EQUAL(index, seq);
+	CU_ASSERT_EQUAL(memcmp(buf, plain, plain_len), 0);
+	dp_srtp_ctx_free(out);
+	dp_srtp_ctx_free(in);
+}
+
 static void
 t_rfc7714(uint8_t suite, const char *key_hex, const char *srtp_hex)
 {
-	uint8_t key[32], salt[12], plain[64], want[96], buf[96];
-	struct dp_srtp_replay r = { 0 };
-	struct dp_srtp_ctx *out, *in;
+	uint8_t key[32], salt[12], plain[64], want[96];
 	size_t plain_len, want_len;
-	uint32_t len;
-	uint64_t index;
 
 	/* given the session key and salt of RFC 7714 section 16 */
 	t_unhex(key_hex, key, sizeof(key));
@@ -301,23 +325,11 @@ t_rfc7714(uint8_t suite, const char *key_hex, const char *srtp_hex)
 	plain_len = t_unhex(t_7714_plain, plain, sizeof(plain));
 	want_len = t_unhex(srtp_hex, want, sizeof(want));
 	CU_ASSERT_EQUAL_FATAL(want_len, plain_len + 16);
-	out = t_session_ctx(suite, DP_SRTP_OUTBOUND, key, NULL, salt);
-	in = t_session_ctx(suite, DP_SRTP_INBOUND, key, NULL, salt);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(in);
-	/* when the RTP packet is protected (ROC 0, SEQ 0xf17b) */
-	memcpy(buf, plain, plain_len);
-	len = (uint32_t)plain_len;
-	CU_ASSERT_EQUAL(t_protect(out, buf, buf, &len, 12, 0xf17b), 0);
-	/* then it is the RFC's SRTP packet, and unprotecting it gives the RTP packet back */
-	CU_ASSERT_EQUAL(len, want_len);
-	CU_ASSERT_EQUAL(memcmp(buf, want, want_len), 0);
-	CU_ASSERT_EQUAL(t_unprotect(in, &r, buf, &len, 12, &index), 0);
-	CU_ASSERT_EQUAL(len, plain_len);
-	CU_ASSERT_EQUAL(index, 0xf17b);
-	CU_ASSERT_EQUAL(memcmp(buf, plain, plain_len), 0);
-	dp_srtp_ctx_free(out);
-	dp_srtp_ctx_free(in);
+	/* when the RTP packet is protected (ROC 0, SEQ 0xf17b), then it is the RFC's SRTP
+	 * packet, and unprotecting it gives the RTP packet back */
+	t_known_answer(t_session_ctx(suite, DP_SRTP_OUTBOUND, key, NULL, salt),
+		       t_session_ctx(suite, DP_SRTP_INBOUND, key, NULL, salt), plain, plain_len,
+		       want, want_len, 0xf17b);
 }
 
 static void
@@ -345,29 +357,15 @@ t_reference(uint8_t suite, const char *master_hex, const char *srtp_hex)
 {
 	static const char plain_hex[] =
 		"800f1234decafbadcafebabeabababababababababababababababab";
-	uint8_t master[46], plain[32], want[64], buf[64];
-	struct dp_srtp_replay r = { 0 };
-	struct dp_srtp_ctx *out, *in;
+	uint8_t master[46], plain[32], want[64];
 	size_t master_len, plain_len, want_len;
-	uint32_t len;
 
 	master_len = t_unhex(master_hex, master, sizeof(master));
 	plain_len = t_unhex(plain_hex, plain, sizeof(plain));
 	want_len = t_unhex(srtp_hex, want, sizeof(want));
-	out = dp_srtp_ctx_create(suite, master, master_len, DP_SRTP_OUTBOUND);
-	in = dp_srtp_ctx_create(suite, master, master_len, DP_SRTP_INBOUND);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(in);
-	memcpy(buf, plain, plain_len);
-	len = (uint32_t)plain_len;
-	CU_ASSERT_EQUAL(t_protect(out, buf, buf, &len, 12, 0x1234), 0);
-	CU_ASSERT_EQUAL(len, want_len);
-	CU_ASSERT_EQUAL(memcmp(buf, want, want_len), 0);
-	CU_ASSERT_EQUAL(t_unprotect(in, &r, buf, &len, 12, NULL), 0);
-	CU_ASSERT_EQUAL(len, plain_len);
-	CU_ASSERT_EQUAL(memcmp(buf, plain, plain_len), 0);
-	dp_srtp_ctx_free(out);
-	dp_srtp_ctx_free(in);
+	t_known_answer(dp_srtp_ctx_create(suite, master, master_len, DP_SRTP_OUTBOUND),
+		       dp_srtp_ctx_create(suite, master, master_len, DP_SRTP_INBOUND), plain,
+		       plain_len, want, want_len, 0x1234);
 }
 
 static void
@@ -1038,7 +1036,7 @@ t_sr(uint8_t *p, uint32_t ssrc)
 	p[1] = 200;
 	p[2] = 0;
 	p[3] = 12;
-	fp_wr32(p + 4, ssrc);
+	dp_store_be32(p + 4, ssrc);
 	t_fill(p + 8, 44);
 	return 52;
 }
