@@ -203,57 +203,11 @@ out_alloc(struct dp_worker *w, uint32_t l7_len, uint8_t **l7)
 	return m;
 }
 
-/*
- * One's complement sum (RFC 1071) of buf in memory byte order, for ports without UDP
- * checksum offload, where it is the largest cost of a forwarded packet after the crypto:
- * 32-bit words into 64-bit sums (2^16 == 1 modulo 0xffff, so they fold to the 16-bit
- * sum), which the compiler vectorises better than 16-bit words. Any alignment; only the
- * last piece of a chained sum may have an odd length.
- */
-static inline uint64_t
-csum_add(uint64_t sum, const void *buf, uint32_t len)
+/* A UDP checksum as it goes on the wire: 0 means "none", so a computed 0 is sent as 0xffff. */
+static inline rte_be16_t
+udp_cksum_wire(uint16_t c)
 {
-	const uint8_t *p = buf;
-	uint64_t sum2 = 0;
-	uint32_t i = 0;
-
-	for (; i + 8 <= len; i += 8) {
-		uint32_t a, b;
-
-		memcpy(&a, p + i, 4);
-		memcpy(&b, p + i + 4, 4);
-		sum += a;
-		sum2 += b;
-	}
-	sum += sum2;
-	for (; i + 2 <= len; i += 2) {
-		uint16_t a;
-
-		memcpy(&a, p + i, 2);
-		sum += a;
-	}
-	if (i < len) {
-		uint16_t a = 0;
-
-		memcpy(&a, p + i, 1);    /* padded with a zero byte after it */
-		sum += a;
-	}
-	return sum;
-}
-
-/* The UDP checksum from the pseudo-header sum and the datagram (checksum field 0). */
-static inline uint16_t
-udp_cksum(uint16_t phdr, const struct rte_udp_hdr *udp, uint16_t len)
-{
-	uint64_t sum = csum_add(phdr, udp, len);
-	uint16_t c;
-
-	sum = (sum & 0xffffffff) + (sum >> 32);
-	sum = (sum & 0xffffffff) + (sum >> 32);
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	c = (uint16_t)~sum;
-	return c == 0 ? 0xffff : c;     /* 0 means "no checksum" in UDP */
+	return rte_cpu_to_be_16(c == 0 ? 0xffff : c);
 }
 
 /*
@@ -314,8 +268,8 @@ out_send(struct dp_worker *w, struct rte_mbuf *m, struct dp_leg *leg, const stru
 			udp->dgram_cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
 		} else {
 			ip->hdr_checksum = rte_ipv4_cksum(ip);
-			udp->dgram_cksum = udp_cksum(rte_ipv4_phdr_cksum(ip, 0), udp,
-						     sizeof(*udp) + l7_len);
+			udp->dgram_cksum = udp_cksum_wire(dp_csum_ipv4_l4(port->addrs.v4,
+						rt->dest.ip + 12, IPPROTO_UDP, udp, sizeof(*udp) + l7_len));
 		}
 	} else {
 		struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(eth + 1);
@@ -337,8 +291,8 @@ out_send(struct dp_worker *w, struct rte_mbuf *m, struct dp_leg *leg, const stru
 			m->ol_flags |= RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_UDP_CKSUM;
 			udp->dgram_cksum = rte_ipv6_phdr_cksum(ip, m->ol_flags);
 		} else {
-			udp->dgram_cksum = udp_cksum(rte_ipv6_phdr_cksum(ip, 0), udp,
-						     sizeof(*udp) + l7_len);
+			udp->dgram_cksum = udp_cksum_wire(dp_csum_ipv6(ip->src_addr, ip->dst_addr,
+						IPPROTO_UDP, udp, sizeof(*udp) + l7_len));
 		}
 	}
 	tx(w, m, rt->egress);

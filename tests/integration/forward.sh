@@ -74,6 +74,9 @@ run_variant() {
         local want
         if [ "$family" = 6 ]; then want="[2001:db8:5c::1$i]:5000"; else want="198.18.0.1$i:5000"; fi
         sl_expect "$name leg $i latched" "$(sl_ctl --json dp leg show --id "$i" | jq -r .latched)" "$want"
+        # Bytes on the wire both ways: what the participant sent, SRTP tags included.
+        sl_expect "$name leg $i rx_bytes" "$(sl_ctl --json dp leg show --id "$i" | jq -r .counters.rx_bytes)" \
+            "$(sl_jq "$TMP/$name.p$i.json" .sent.rtp_bytes)"
     done
     if [ "$workers" -gt 1 ]; then
         local handoffs
@@ -100,16 +103,28 @@ sl_ctl dp leg update --id 3 --in-key "@$TMP/new.in3" --out-key "@$TMP/new.out3" 
 sl_ctl dp leg update --id 1 --ssrc 2001 > /dev/null || sl_fail "leg 1 update refused"
 sl_ctl dp leg del --id 2 > /dev/null || sl_fail "leg 2 removal refused"
 sl_expect "leg count after removal" "$(sl_ctl --json dp leg list | jq '.legs | length')" 2
+# p1 sends its RTCP from another port (a client without RTCP mux): media must stay on
+# 5000. p3 starts a second late: until then the relay's packets for it meet a closed port,
+# and p3's kernel answers with ICMP port unreachable, which the relay counts as icmp_error.
+icmp_before=$(sl_drop icmp_error)
 sl_peer p1 run --local 198.18.0.11:5000 --remote 198.18.0.1:40000 --suite AES_CM_128_HMAC_SHA1_80 \
-    --send-key "@$TMP/v4w2q2.in1" --recv-key "@$TMP/v4w2q2.out1" --ssrc 2001 --count 100 --rate 100 \
-    --start-delay-ms 300 --report "$TMP/after.p1.json"
+    --send-key "@$TMP/v4w2q2.in1" --recv-key "@$TMP/v4w2q2.out1" --ssrc 2001 --count 200 --rate 100 \
+    --rtcp-from-port 5001 --rtcp-interval-ms 200 --start-delay-ms 300 --report "$TMP/after.p1.json"
+sleep 1.3
 sl_peer p3 run --local 198.18.0.13:5000 --remote 198.18.0.1:40000 --suite AEAD_AES_256_GCM \
     --send-key "@$TMP/new.in3" --recv-key "@$TMP/new.out3" --ssrc 2003 --count 100 --rate 100 \
     --start-delay-ms 300 --report "$TMP/after.p3.json"
 sl_peers_wait
 sl_expect "p1 <- re-keyed p3" "$(sl_jq "$TMP/after.p1.json" '.received.sources[] | select(.ssrc == 2003) | .packets')" 100
-sl_expect "p3 <- p1 with new keys" "$(sl_jq "$TMP/after.p3.json" '.received.sources[] | select(.ssrc == 2001) | .packets')" 100
+sl_expect "p1 <- re-keyed p3 lost" "$(sl_jq "$TMP/after.p1.json" '.received.sources[] | select(.ssrc == 2003) | .lost')" 0
+[ "$(sl_jq "$TMP/after.p3.json" '.received.sources[] | select(.ssrc == 2001) | .packets')" -ge 50 ] ||
+    sl_fail "p3 got too little of p1 with the new keys"
+sl_expect "p3 <- p1 lost" "$(sl_jq "$TMP/after.p3.json" '.received.sources[] | select(.ssrc == 2001) | .lost')" 0
 sl_expect "p3 unprotect failures" "$(sl_jq "$TMP/after.p3.json" '.received.unprotect_fail | .auth + .replay + .other')" 0
+[ "$(sl_jq "$TMP/after.p1.json" .sent.rtcp)" -gt 0 ] || sl_fail "p1 sent no RTCP from its second port"
+sl_expect "leg 1 stays on its RTP port" "$(sl_ctl --json dp leg show --id 1 | jq -r .latched)" "198.18.0.11:5000"
+[ "$(sl_drop icmp_error)" -gt "$icmp_before" ] || sl_fail "ICMP port unreachable not counted as icmp_error"
+sl_expect "icmp_bad" "$(sl_drop icmp_bad)" 0
 sl_drops_zero srtp_auth_fail srtcp_auth_fail leg_gone
 sl_ctl dp conf del --id 7 > /dev/null || sl_fail "conference removal refused"
 sl_expect "legs after conference removal" "$(sl_ctl --json dp health | jq -r '.legs')" 0

@@ -3,9 +3,11 @@
  * sluice-peer run: one conference participant. Sends numbered, checksummed SRTP media and
  * SRTCP at a precise pace, and reports exactly what it received, per source.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -58,6 +60,7 @@ struct run_opts {
 	bool recv_only;
 	bool seq_start_set;
 	uint32_t seq_start;
+	uint32_t rtcp_port;		/* 0: RTCP on the RTP socket (RFC 5761) */
 	char name[PEER_NAME_MAX + 1];
 	const char *report;
 };
@@ -130,6 +133,7 @@ struct run_stats {
 struct run {
 	struct run_opts o;
 	int fd;
+	int rtcp_fd;			/* --rtcp-from-port: a socket that only sends RTCP */
 	srtp_t tx;
 	srtp_t rx;
 	struct run_source *src;
@@ -154,7 +158,7 @@ enum {
 	OPT_LOCAL = 256, OPT_REMOTE, OPT_SUITE, OPT_SEND_KEY, OPT_RECV_KEY, OPT_SSRC, OPT_PT,
 	OPT_SIZE, OPT_RATE, OPT_COUNT, OPT_DURATION, OPT_START_DELAY, OPT_RTCP_INTERVAL,
 	OPT_PLI_TO, OPT_NACK_TO, OPT_DUP_EVERY, OPT_RECV_ONLY, OPT_LINGER, OPT_NAME, OPT_REPORT,
-	OPT_SEQ_START, OPT_HELP,
+	OPT_SEQ_START, OPT_RTCP_FROM_PORT, OPT_HELP,
 };
 
 static const struct option run_options[] = {
@@ -179,6 +183,7 @@ static const struct option run_options[] = {
 	{ "name", required_argument, NULL, OPT_NAME },
 	{ "report", required_argument, NULL, OPT_REPORT },
 	{ "seq-start", required_argument, NULL, OPT_SEQ_START },
+	{ "rtcp-from-port", required_argument, NULL, OPT_RTCP_FROM_PORT },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -192,7 +197,9 @@ run_usage(FILE *f)
 	    "           [--pt 96] [--size 160] [--rate 50] [--count 250 | --duration SECONDS]\n"
 	    "           [--seq-start N] [--start-delay-ms 0] [--rtcp-interval-ms 500]\n"
 	    "           [--pli-to SSRC]... [--nack-to SSRC]... [--duplicate-every N]\n"
-	    "           [--recv-only] [--linger-ms 1000] [--name NAME] [--report FILE]\n");
+	    "           [--recv-only] [--linger-ms 1000] [--name NAME] [--report FILE]\n"
+	    "           [--rtcp-from-port PORT]  (send RTCP from another local port, as a\n"
+	    "            client without RTCP mux does; it still goes to --remote)\n");
 }
 
 static int
@@ -307,6 +314,9 @@ parse_opts(struct run_opts *o, int argc, char **argv)
 		case OPT_SEQ_START:
 			rc = peer_parse_u32("--seq-start", optarg, 0, 65535, &o->seq_start);
 			o->seq_start_set = true;
+			break;
+		case OPT_RTCP_FROM_PORT:
+			rc = peer_parse_u32("--rtcp-from-port", optarg, 1, 65535, &o->rtcp_port);
 			break;
 		case OPT_HELP:
 			run_usage(stdout);
@@ -897,8 +907,8 @@ send_rtcp(struct run *r, uint64_t now)
 		fprintf(stderr, "sluice-peer: srtp_protect_rtcp: %s\n", peer_srtp_strerror(st));
 		return -EIO;
 	}
-	if (sendto(r->fd, buf, (size_t)len, 0, (const struct sockaddr *)&r->o.remote.ss,
-	    r->o.remote.len) == len)
+	if (sendto(r->rtcp_fd >= 0 ? r->rtcp_fd : r->fd, buf, (size_t)len, 0,
+	    (const struct sockaddr *)&r->o.remote.ss, r->o.remote.len) == len)
 		r->st.sent_rtcp++;
 	else
 		r->st.send_errors++;
@@ -1118,6 +1128,8 @@ run_free(struct run *r)
 		srtp_dealloc(r->rx);
 	if (r->fd >= 0)
 		close(r->fd);
+	if (r->rtcp_fd >= 0)
+		close(r->rtcp_fd);
 	if (r->src != NULL) {
 		for (i = 0; i < r->n_src; i++) {
 			free(r->src[i].seen);
@@ -1140,6 +1152,7 @@ peer_cmd_run(int argc, char **argv)
 	if (r == NULL)
 		return PEER_EXIT_ERROR;
 	r->fd = -1;
+	r->rtcp_fd = -1;
 	if (parse_opts(&r->o, argc, argv) != 0) {
 		run_usage(stderr);
 		free(r);
@@ -1160,6 +1173,17 @@ peer_cmd_run(int argc, char **argv)
 	r->fd = peer_udp_socket(&r->o.local, peer_addr_family(&r->o.local));
 	if (r->fd < 0)
 		goto out;
+	if (r->o.rtcp_port != 0) {
+		struct peer_addr a = r->o.local;
+
+		if (a.ss.ss_family == AF_INET)
+			((struct sockaddr_in *)&a.ss)->sin_port = htons((uint16_t)r->o.rtcp_port);
+		else
+			((struct sockaddr_in6 *)&a.ss)->sin6_port = htons((uint16_t)r->o.rtcp_port);
+		r->rtcp_fd = peer_udp_socket(&a, peer_addr_family(&a));
+		if (r->rtcp_fd < 0)
+			goto out;
+	}
 	r->seq = r->o.seq_start_set ? (uint16_t)r->o.seq_start : (uint16_t)peer_rand_u32();
 	r->ts = peer_rand_u32();
 	r->last_ts = r->ts;
