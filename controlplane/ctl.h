@@ -4,8 +4,8 @@
  * exit codes, error reporting (human text on stderr; in --json mode also a JSON error
  * document on stdout) and aligned tables.
  *
- * Each group of commands (dp now, cp later) exports a table of struct ctl_cmd
- * terminated by { NULL }; sluicectl.c lists the tables.
+ * Each group of commands (dp: the dataplane's socket; api: sluice-cp's HTTPS API) exports a
+ * table of struct ctl_cmd terminated by { NULL }; sluicectl.c lists the tables.
  */
 #ifndef CTL_H
 #define CTL_H
@@ -20,7 +20,9 @@
 enum ctl_exit {
 	CTL_EXIT_OK = 0,
 	CTL_EXIT_USAGE = 1,           /* usage or input error: bad argument, bad key */
-	CTL_EXIT_CONN = 2,            /* cannot connect, timeout, protocol error */
+	CTL_EXIT_CONN = 2,            /* cannot connect, TLS failure, timeout, protocol error */
+	CTL_EXIT_API_REFUSED = 3,     /* the API refused the request (HTTP 4xx) */
+	CTL_EXIT_UNAVAILABLE = 4,     /* the API is unavailable (HTTP 503 or another 5xx) */
 	CTL_EXIT_REFUSED = 10,        /* + enum dp_status: the dataplane refused */
 };
 
@@ -30,11 +32,15 @@ enum ctl_exit {
 #define CTL_CODE_CONNECT "connect"
 #define CTL_CODE_TIMEOUT "timeout"
 #define CTL_CODE_PROTOCOL "protocol"
+#define CTL_CODE_TLS "tls"
 
 struct ctl_cmd;
 
 struct ctl_ctx {
 	const char *socket_path;      /* the dataplane's control socket */
+	const char *api_url;          /* sluice-cp's API: --api, $SLUICE_API or the default */
+	const char *cacert;           /* --cacert or $SLUICE_CACERT; NULL: the system's CAs */
+	const char *token_file;       /* --token-file; NULL: $SLUICE_TOKEN, $SLUICE_TOKEN_FILE */
 	bool json;
 	int timeout_ms;
 	const struct ctl_cmd *cmd;    /* the command running, for messages */
@@ -50,6 +56,7 @@ struct ctl_cmd {
 };
 
 extern const struct ctl_cmd ctl_dp_cmds[];
+extern const struct ctl_cmd ctl_api_cmds[];
 
 /*
  * Reports an error and returns exit_code: "sluicectl: WORDS: message" on stderr and, with

@@ -18,6 +18,8 @@ PKGS=(
     build-essential pkg-config meson ninja-build python3 git ca-certificates
     dpdk dpdk-dev libdpdk-dev
     libssl-dev libconfig-dev libhiredis-dev libcunit1-dev libpcap-dev libjansson-dev
+    libevent-dev libargon2-dev libqrencode-dev libcurl4-openssl-dev
+    redis-tools oathtool curl openssl
     redis-server
     ffmpeg
     clang libclang-rt-14-dev llvm
