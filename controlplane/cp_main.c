@@ -425,6 +425,12 @@ add_admin(struct daemon *d, const char *name)
 		.arg = &b,
 	};
 
+	if (name[0] == '\0' || strlen(name) > 64 ||
+	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._@-") !=
+	    strlen(name)) {
+		fprintf(stderr, "sluice-cp: a user name is 1 to 64 of A-Z a-z 0-9 . _ @ -\n");
+		return EXIT_CONFIG;
+	}
 	if (fgets(pw, sizeof(pw), stdin) == NULL) {
 		fprintf(stderr, "sluice-cp: --add-admin reads the password from stdin\n");
 		return EXIT_CONFIG;
