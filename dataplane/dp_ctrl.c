@@ -38,6 +38,8 @@
 
 #define MAX_CLIENTS 16
 #define POLL_MS 1
+#define OUT_CAP (64 * 1024)             /* replies gathered into one write */
+#define READS_PER_WAKE 8                /* reads of one client between two polls, at most */
 #define LIST_PAGE 128
 #define SECURITY_LOG_S 10
 #define WRITE_TIMEOUT_MS 2000
@@ -52,7 +54,9 @@ struct ctrl {
 	struct dp_dataplane *dp;
 	int listen_fd;
 	struct client clients[MAX_CLIENTS];
-	uint8_t *reply;                 /* DP_MSG_MAX */
+	uint8_t *reply;                 /* DP_MSG_MAX: the reply being built */
+	uint8_t *out;                   /* OUT_CAP: replies not yet written, to one client */
+	size_t out_len;
 	uint64_t last_security_tsc;
 	uint64_t refused_tsc;           /* last refused peer logged */
 	unsigned int refused_quiet;     /* refused since, not logged */
@@ -464,39 +468,85 @@ reply_framing_error(struct ctrl *ctl, struct client *c, int rc)
 		(void)write_all(c->fd, ctl->reply, (size_t)len);
 }
 
+/* Writes the gathered replies. 0 or -1 (the client is gone or does not read). */
+static int
+reply_flush(struct ctrl *ctl, struct client *c)
+{
+	int rc = 0;
+
+	if (ctl->out_len > 0)
+		rc = write_all(c->fd, ctl->out, ctl->out_len);
+	ctl->out_len = 0;
+	return rc;
+}
+
+/* Appends the reply in ctl->reply to the gathered ones. 0 or -1. */
+static int
+reply_queue(struct ctrl *ctl, struct client *c, size_t len)
+{
+	if (ctl->out_len + len > OUT_CAP && reply_flush(ctl, c) != 0)
+		return -1;
+	if (len > OUT_CAP)
+		return write_all(c->fd, ctl->reply, len);
+	memcpy(ctl->out + ctl->out_len, ctl->reply, len);
+	ctl->out_len += len;
+	return 0;
+}
+
+/*
+ * Answers every complete request the client has sent, in order: a client may pipeline
+ * requests, and each read may bring many. Their replies go out in one write per read, and
+ * while reads fill what was asked, the next read follows without a poll in between.
+ */
 static void
 client_read(struct ctrl *ctl, struct client *c)
 {
-	ssize_t n = read(c->fd, c->buf + c->len, DP_MSG_MAX - c->len);
+	for (unsigned int r = 0; r < READS_PER_WAKE; r++) {
+		size_t want = DP_MSG_MAX - c->len, off = 0;
+		ssize_t n = read(c->fd, c->buf + c->len, want);
 
-	if (n <= 0) {
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			return;
-		client_close(c);
-		return;
-	}
-	c->len += (size_t)n;
-	for (;;) {
-		struct dp_msg msg;
-		int len = dp_msg_parse(c->buf, c->len, &msg);
-		int rlen;
-
-		if (len == -EAGAIN)
-			return;
-		if (len < 0) {
-			reply_framing_error(ctl, c, len);
+		if (n <= 0) {
+			if (n < 0 && (errno == EAGAIN || errno == EINTR))
+				return;
 			client_close(c);
 			return;
 		}
-		rlen = handle(ctl, &msg);
-		/* The request may have carried keys: gone before anything else happens. */
-		dp_proto_wipe(c->buf, (size_t)len);
-		memmove(c->buf, c->buf + len, c->len - (size_t)len);
-		c->len -= (size_t)len;
-		if (rlen < 0 || write_all(c->fd, ctl->reply, (size_t)rlen) != 0) {
+		c->len += (size_t)n;
+		for (;;) {
+			struct dp_msg msg;
+			int len = dp_msg_parse(c->buf + off, c->len - off, &msg);
+			int rlen;
+
+			if (len == -EAGAIN)
+				break;
+			if (len < 0) {
+				if (reply_flush(ctl, c) == 0)
+					reply_framing_error(ctl, c, len);
+				client_close(c);
+				return;
+			}
+			rlen = handle(ctl, &msg);
+			/* The request may have carried keys: gone before anything else happens. */
+			dp_proto_wipe(c->buf + off, (size_t)len);
+			off += (size_t)len;
+			if (rlen < 0 || reply_queue(ctl, c, (size_t)rlen) != 0) {
+				ctl->out_len = 0;
+				client_close(c);
+				return;
+			}
+		}
+		/* A partial request moves to the front; its old bytes are wiped behind it. */
+		if (off > 0) {
+			memmove(c->buf, c->buf + off, c->len - off);
+			dp_proto_wipe(c->buf + c->len - off, off);
+			c->len -= off;
+		}
+		if (reply_flush(ctl, c) != 0) {
 			client_close(c);
 			return;
 		}
+		if ((size_t)n < want)
+			return;                 /* the socket is most likely empty: back to poll */
 	}
 }
 
@@ -569,7 +619,8 @@ dp_ctrl_run(struct dp_dataplane *dp)
 	bool oom;
 
 	ctl.reply = malloc(DP_MSG_MAX);
-	oom = ctl.reply == NULL;
+	ctl.out = malloc(OUT_CAP);
+	oom = ctl.reply == NULL || ctl.out == NULL;
 	for (unsigned int i = 0; i < MAX_CLIENTS; i++) {
 		ctl.clients[i].fd = -1;
 		ctl.clients[i].buf = malloc(DP_MSG_MAX);
@@ -609,6 +660,7 @@ dp_ctrl_run(struct dp_dataplane *dp)
 		}
 		drain_events(&ctl);
 		drain_slow(&ctl);
+		dp_tables_reclaim(dp->tables);
 		security_log(&ctl);
 	}
 out:
@@ -621,5 +673,6 @@ out:
 		unlink(dp->cfg->socket_path);
 	}
 	free(ctl.reply);
+	free(ctl.out);
 	return rc;
 }

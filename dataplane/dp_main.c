@@ -252,6 +252,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "sluice-dp: EAL initialisation failed: %s\n", rte_strerror(rte_errno));
 		goto out;
 	}
+	/* EAL's default stream also calls syslog() for every line, which costs more than a leg
+	 * install where no syslog socket exists; journald collects stderr under systemd. */
+	rte_openlog_stream(stderr);
 	if (dp_srtcp_init() != 0) {
 		DP_LOG(ERR, "libsrtp2 initialisation failed");
 		goto eal_out;

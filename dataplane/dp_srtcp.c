@@ -3,10 +3,15 @@
  * SRTCP through libsrtp2 (see dp_srtcp.h). The only file that includes libsrtp2: its
  * status codes are mapped to enum dp_drop here and go no further.
  *
- * libsrtp2 copies the master key into its own state at srtp_create(); the copy made here
- * (libsrtp2 takes a non-const key pointer) is wiped right after.
+ * A leg's two libsrtp2 sessions are made on first use, each when the first packet of its
+ * direction comes, on the leg's owner lcore: srtp_create() costs more than everything else
+ * a leg install does together, and the control thread installs legs one after the other
+ * while the owners make them in parallel, once per leg and direction. Until then the
+ * master key waits in struct dp_srtcp; libsrtp2 copies it into its own state at
+ * srtp_create(), and our copies are wiped right after (or when the leg goes).
  */
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,9 +33,13 @@ extern const srtp_cipher_type_t srtp_aes_icm_128;
 #define SRTCP_REPLAY_WINDOW 128
 
 struct dp_srtcp {
-	srtp_t in;                    /* the leg's key, ssrc_any_inbound */
-	srtp_t out;                   /* the relay's key for the leg, ssrc_any_outbound */
+	srtp_t in;                    /* the leg's key, ssrc_any_inbound; NULL until used */
+	srtp_t out;                   /* the relay's key for the leg, ssrc_any_outbound; ditto */
 	uint8_t tag_len;              /* SRTCP tag: 10 (HMAC suites, both) or 16 (GCM) */
+	uint8_t suite;
+	uint8_t master_len;
+	uint8_t key_in[SRTCP_MASTER_MAX];   /* master key || salt until `in` is made, then 0 */
+	uint8_t key_out[SRTCP_MASTER_MAX];  /* the same for `out` */
 };
 
 int
@@ -60,6 +69,13 @@ dp_srtcp_version(void)
 /*
  * Fills the crypto part of a policy for suite and gives the master length (key || salt)
  * and the SRTCP tag length; -1 for a suite we do not have.
+ *
+ * These sessions never see RTP (dp_srtp.c does it), so for the AES-CM suites their RTP
+ * part is the null cipher and null authentication: srtp_create() then derives and keys
+ * only the SRTCP half, about a third less work per session. SRTCP is unchanged:
+ * its keys come from the master key alone, and libsrtp2 picks the HMAC (not AEAD) path.
+ * The GCM suites keep a GCM RTP part, because libsrtp2 chooses AEAD for SRTCP by the RTP
+ * cipher and sizes the master key by it.
  */
 static int
 srtcp_policy(srtp_policy_t *p, uint8_t suite, size_t *master_len, uint8_t *tag_len)
@@ -67,14 +83,14 @@ srtcp_policy(srtp_policy_t *p, uint8_t suite, size_t *master_len, uint8_t *tag_l
 	memset(p, 0, sizeof(*p));
 	switch (suite) {
 	case DP_SUITE_AES_CM_128_HMAC_SHA1_80:
-		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p->rtp);
+		srtp_crypto_policy_set_null_cipher_hmac_null(&p->rtp);
 		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p->rtcp);
 		*master_len = SRTP_AES_ICM_128_KEY_LEN_WSALT;
 		*tag_len = 10;
 		break;
 	case DP_SUITE_AES_CM_128_HMAC_SHA1_32:
 		/* The 32-bit tag is for SRTP only; SRTCP keeps 80 bits (RFC 4568 6.2.1). */
-		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&p->rtp);
+		srtp_crypto_policy_set_null_cipher_hmac_null(&p->rtp);
 		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p->rtcp);
 		*master_len = SRTP_AES_ICM_128_KEY_LEN_WSALT;
 		*tag_len = 10;
@@ -130,22 +146,38 @@ dp_srtcp_create(uint8_t suite, const uint8_t *key_in, size_t in_len, const uint8
 	size_t master_len;
 	uint8_t tag_len;
 
-	if (srtcp_policy(&policy, suite, &master_len, &tag_len) != 0)
+	if (srtcp_policy(&policy, suite, &master_len, &tag_len) != 0 || key_in == NULL ||
+	    key_out == NULL || in_len != master_len || out_len != master_len ||
+	    master_len > SRTCP_MASTER_MAX)
 		return NULL;
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return NULL;
 	s->tag_len = tag_len;
-	s->in = srtcp_session(suite, key_in, in_len, ssrc_any_inbound);
-	if (s->in == NULL)
-		goto err_free;
-	s->out = srtcp_session(suite, key_out, out_len, ssrc_any_outbound);
-	if (s->out == NULL)
-		goto err_free;
+	s->suite = suite;
+	s->master_len = (uint8_t)master_len;
+	memcpy(s->key_in, key_in, master_len);
+	memcpy(s->key_out, key_out, master_len);
 	return s;
-err_free:
-	dp_srtcp_free(s);
-	return NULL;
+}
+
+/*
+ * The session of one direction, made on its first use. NULL when libsrtp2 refuses (out of
+ * memory): that packet is dropped, and the next one tries again.
+ */
+static srtp_t
+srtcp_get(struct dp_srtcp *s, bool outbound)
+{
+	srtp_t *session = outbound ? &s->out : &s->in;
+	uint8_t *key = outbound ? s->key_out : s->key_in;
+
+	if (*session == NULL) {
+		*session = srtcp_session(s->suite, key, s->master_len,
+					 outbound ? ssrc_any_outbound : ssrc_any_inbound);
+		if (*session != NULL)
+			OPENSSL_cleanse(key, SRTCP_MASTER_MAX);
+	}
+	return *session;
 }
 
 void
@@ -157,6 +189,7 @@ dp_srtcp_free(struct dp_srtcp *s)
 		srtp_dealloc(s->in);
 	if (s->out != NULL)
 		srtp_dealloc(s->out);
+	OPENSSL_cleanse(s, sizeof(*s));
 	free(s);
 }
 
@@ -179,6 +212,7 @@ srtcp_drop(srtp_err_status_t st)
 int
 dp_srtcp_unprotect(struct dp_srtcp *s, uint8_t *pkt, uint32_t *len)
 {
+	srtp_t session;
 	int l;
 	int rc;
 
@@ -187,8 +221,11 @@ dp_srtcp_unprotect(struct dp_srtcp *s, uint8_t *pkt, uint32_t *len)
 	/* Checked here too, so that no short packet reaches libsrtp2's parser. */
 	if (*len < SRTCP_HDR_LEN + SRTCP_INDEX_LEN + (uint32_t)s->tag_len || *len > INT_MAX)
 		return DP_DROP_SRTCP_SHORT;
+	session = srtcp_get(s, false);
+	if (session == NULL)
+		return DP_DROP_SRTCP_ERROR;
 	l = (int)*len;
-	rc = srtcp_drop(srtp_unprotect_rtcp(s->in, pkt, &l));
+	rc = srtcp_drop(srtp_unprotect_rtcp(session, pkt, &l));
 	if (rc != DP_DROP_NONE)
 		return rc;
 	if (l < SRTCP_HDR_LEN || (uint32_t)l > *len)
@@ -200,6 +237,7 @@ dp_srtcp_unprotect(struct dp_srtcp *s, uint8_t *pkt, uint32_t *len)
 int
 dp_srtcp_protect(struct dp_srtcp *s, uint8_t *pkt, uint32_t *len, uint32_t cap)
 {
+	srtp_t session;
 	int l;
 
 	if (s == NULL || pkt == NULL || len == NULL)
@@ -208,8 +246,11 @@ dp_srtcp_protect(struct dp_srtcp *s, uint8_t *pkt, uint32_t *len, uint32_t cap)
 	if (*len < SRTCP_HDR_LEN || (uint64_t)*len + DP_SRTCP_MAX_TRAILER > cap ||
 	    *len > INT_MAX - DP_SRTCP_MAX_TRAILER)
 		return DP_DROP_SRTCP_ERROR;
+	session = srtcp_get(s, true);
+	if (session == NULL)
+		return DP_DROP_SRTCP_ERROR;
 	l = (int)*len;
-	if (srtp_protect_rtcp(s->out, pkt, &l) != srtp_err_status_ok)
+	if (srtp_protect_rtcp(session, pkt, &l) != srtp_err_status_ok)
 		return DP_DROP_SRTCP_ERROR;
 	if ((uint32_t)l < *len || (uint32_t)l > *len + DP_SRTCP_MAX_TRAILER)
 		return DP_DROP_SRTCP_ERROR;

@@ -20,6 +20,7 @@
 #define OPENSSL_SUPPRESS_DEPRECATED
 
 #include <endian.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -91,54 +92,88 @@ struct dp_srtp_ctx {
 };
 
 /*
- * The AES-CM PRF of RFC 3711 4.3.1 with key derivation rate 0: the keystream of AES-CTR
- * under the master key from IV = (master salt XOR label << 48) << 16. A 12-byte GCM
- * master salt is zero-padded to 14 bytes first, as libsrtp2 does. 0 or -1.
+ * AES-ECB, fetched from the provider once: EVP_EncryptInit_ex() with EVP_aes_128_ecb() and
+ * the like fetches the cipher again on every call (OpenSSL 3), which costs more than the key
+ * schedule and made up much of a context's creation. Kept for the life of the process.
  */
-static int
-fp_kdf(EVP_CIPHER_CTX *kctx, const EVP_CIPHER *prf, const uint8_t *master_key,
-	 const uint8_t salt14[FP_SALT_MAX], uint8_t label, uint8_t *out, int out_len)
-{
-	static const uint8_t zero[FP_KEY_MAX];
-	uint8_t iv[16];
-	int n = 0;
-	int ok;
+static EVP_CIPHER *fp_ecb_ciphers[2];
+static pthread_once_t fp_fetch_once = PTHREAD_ONCE_INIT;
 
-	memcpy(iv, salt14, FP_SALT_MAX);
-	iv[7] ^= label;
-	iv[14] = 0;
-	iv[15] = 0;
-	ok = EVP_EncryptInit_ex(kctx, prf, NULL, master_key, iv) == 1 &&
-	     EVP_EncryptUpdate(kctx, out, &n, zero, out_len) == 1 && n == out_len;
-	OPENSSL_cleanse(iv, sizeof(iv));
-	return ok ? 0 : -1;
+static void
+fp_fetch(void)
+{
+	fp_ecb_ciphers[0] = EVP_CIPHER_fetch(NULL, "AES-128-ECB", NULL);
+	fp_ecb_ciphers[1] = EVP_CIPHER_fetch(NULL, "AES-256-ECB", NULL);
 }
 
-/* Derives the RTP session keys from master = key || salt. 0 or -1. */
+/* AES-ECB for a key of key_len bytes (16 or 32), or NULL when OpenSSL has none. */
+static const EVP_CIPHER *
+fp_ecb_cipher(uint8_t key_len)
+{
+	if (pthread_once(&fp_fetch_once, fp_fetch) != 0)
+		return NULL;
+	return fp_ecb_ciphers[key_len == 32];
+}
+
+/* Keys an AES-ECB context (no padding: only whole blocks go through). 0 or -1. */
+static int
+fp_ecb_key(EVP_CIPHER_CTX *ecb, const uint8_t *key, uint8_t key_len)
+{
+	const EVP_CIPHER *c = fp_ecb_cipher(key_len);
+
+	if (c == NULL || EVP_EncryptInit_ex(ecb, c, NULL, key, NULL) != 1 ||
+	    EVP_CIPHER_CTX_set_padding(ecb, 0) != 1)
+		return -1;
+	return 0;
+}
+
+/* PRF blocks of one derivation, at most: a 32-byte key, a 20-byte HMAC key, a salt. */
+#define FP_KDF_BLOCKS_MAX 5
+
+/*
+ * The AES-CM PRF of RFC 3711 4.3.1 with key derivation rate 0: the keystream of AES-CTR
+ * under the master key from IV = (master salt XOR label << 48) << 16, that is AES-ECB of
+ * the blocks IV, IV + 1, ... (no output here needs more than two, so the counter is the last
+ * byte). All labels' blocks go through one key schedule in one call. A 12-byte GCM master
+ * salt is zero-padded to 14 bytes first, as libsrtp2 does. Derives the RTP session keys
+ * from master = key || salt (auth_key only for HMAC suites). 0 or -1.
+ */
 static int
 fp_derive(const struct fp_suite *s, const uint8_t *master, uint8_t *enc_key,
 	    uint8_t *auth_key, uint8_t *salt)
 {
-	uint8_t salt14[FP_SALT_MAX] = { 0 };
+	uint8_t in[FP_KDF_BLOCKS_MAX][FP_AES_BLOCK], out[FP_KDF_BLOCKS_MAX][FP_AES_BLOCK];
+	const unsigned int n_enc = s->key_len / FP_AES_BLOCK;
+	const unsigned int n_auth = s->gcm ? 0 : 2;
+	const unsigned int n = n_enc + n_auth + 1;
 	EVP_CIPHER_CTX *kctx;
-	const EVP_CIPHER *prf;
-	int rc = -1;
+	int outl = 0, rc = -1;
 
-	prf = s->key_len == 32 ? EVP_aes_256_ctr() : EVP_aes_128_ctr();
+	for (unsigned int i = 0; i < n; i++) {
+		uint8_t label = i < n_enc ? FP_LABEL_ENC :
+				i < n_enc + n_auth ? FP_LABEL_AUTH : FP_LABEL_SALT;
+		unsigned int ctr = i < n_enc ? i : i < n_enc + n_auth ? i - n_enc : 0;
+
+		memset(in[i], 0, FP_AES_BLOCK);
+		memcpy(in[i], master + s->key_len, s->salt_len);
+		in[i][7] ^= label;
+		in[i][15] = (uint8_t)ctr;
+	}
 	kctx = EVP_CIPHER_CTX_new();
 	if (kctx == NULL)
-		return -1;
-	memcpy(salt14, master + s->key_len, s->salt_len);
-	if (fp_kdf(kctx, prf, master, salt14, FP_LABEL_ENC, enc_key, s->key_len) != 0)
 		goto out;
-	if (!s->gcm && fp_kdf(kctx, prf, master, salt14, FP_LABEL_AUTH, auth_key,
-				FP_AUTH_KEY_LEN) != 0)
+	if (fp_ecb_key(kctx, master, s->key_len) != 0 ||
+	    EVP_EncryptUpdate(kctx, out[0], &outl, in[0], (int)(n * FP_AES_BLOCK)) != 1 ||
+	    outl != (int)(n * FP_AES_BLOCK))
 		goto out;
-	if (fp_kdf(kctx, prf, master, salt14, FP_LABEL_SALT, salt, s->salt_len) != 0)
-		goto out;
+	memcpy(enc_key, out[0], s->key_len);
+	if (!s->gcm)
+		memcpy(auth_key, out[n_enc], FP_AUTH_KEY_LEN);
+	memcpy(salt, out[n - 1], s->salt_len);
 	rc = 0;
 out:
-	OPENSSL_cleanse(salt14, sizeof(salt14));
+	OPENSSL_cleanse(in, sizeof(in));
+	OPENSSL_cleanse(out, sizeof(out));
 	EVP_CIPHER_CTX_free(kctx);
 	return rc;
 }
@@ -260,11 +295,9 @@ fp_ctx_key(struct dp_srtp_ctx *ctx, const uint8_t *enc_key, const uint8_t *auth_
 	     const uint8_t *salt)
 {
 	const struct fp_suite *s = &fp_suites[ctx->suite];
-	const EVP_CIPHER *ecb = s->key_len == 32 ? EVP_aes_256_ecb() : EVP_aes_128_ecb();
 
 	/* Counter modes run AES forwards only: one encrypting context for both directions. */
-	if (EVP_EncryptInit_ex(ctx->ecb, ecb, NULL, enc_key, NULL) != 1 ||
-	    EVP_CIPHER_CTX_set_padding(ctx->ecb, 0) != 1)
+	if (fp_ecb_key(ctx->ecb, enc_key, s->key_len) != 0)
 		return -1;
 	if (s->gcm) {
 		/* H = AES(K, 0) goes through fp_gcm_block: after the ECB key. */

@@ -3,8 +3,11 @@
  * The session table (see dp_table.h for the concurrency rules).
  *
  * Control thread: every function here except the inline readers in the header.
- * A change goes in this order: build the new immutable objects, publish them (release
- * store or hash insert), unpublish what they replace, wait one RCU grace period, free.
+ * A change goes in this order: reserve room in the retire ring and build the new immutable
+ * objects (so that running out of memory changes nothing), publish them (release store or
+ * hash insert), unpublish what they replace, retire that, and stamp the change's retired
+ * objects with one RCU token at its end (retire_commit): a token taken after the last
+ * reference went, so that its grace period covers every path to them.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -12,6 +15,7 @@
 
 #include <rte_errno.h>
 #include <rte_common.h>
+#include <rte_debug.h>
 #include <rte_hash.h>
 #include <rte_jhash.h>
 #include <rte_malloc.h>
@@ -24,8 +28,48 @@
 #include "dp_table.h"
 
 #define SLOT_NONE UINT32_MAX
+#define RETIRED_MIN 256              /* initial ring entries; it doubles as needed */
+
+/* What a retired object is, and what freeing it means. */
+enum retire_kind {
+	RETIRE_MEMBERS,              /* a replaced member list */
+	RETIRE_CFG,                  /* a replaced configuration; its crypto lives on */
+	RETIRE_CFG_CRYPTO,           /* a replaced configuration and its crypto */
+	RETIRE_LEG,                  /* a removed leg: configuration, crypto, then the slot */
+	RETIRE_CONF,                 /* a released conference: member list, then the slot */
+};
+
+struct dp_retired {
+	uint64_t token;              /* rte_rcu_qsbr_start() after it was unpublished */
+	void *obj;
+	uint32_t slot;
+	uint8_t kind;                /* enum retire_kind */
+};
 
 static unsigned int tables_instance; /* hash names must be unique in the process */
+
+/*
+ * Leg configurations, their crypto and member lists come from the C heap (on the control
+ * thread's NUMA node, where rte_malloc would put them too). One or two are made and freed
+ * per change, in many sizes, and rte_malloc's first-fit search of its free lists slows
+ * down with every fragment they leave: it was the largest cost of a leg install.
+ */
+static void *
+obj_zalloc(size_t size)
+{
+	size_t sz = RTE_ALIGN_CEIL(size, RTE_CACHE_LINE_SIZE);
+	void *p = aligned_alloc(RTE_CACHE_LINE_SIZE, sz);
+
+	if (p != NULL)
+		memset(p, 0, sz);
+	return p;
+}
+
+static void
+obj_free(void *p)
+{
+	free(p);
+}
 
 static struct rte_hash *
 hash_create(const char *what, uint32_t entries, uint32_t key_len, bool lock_free, int socket)
@@ -102,6 +146,10 @@ dp_tables_create(const struct dp_config *cfg, unsigned int n_workers, int socket
 		t->legs[i].next_free = i + 1 < t->max_legs ? i + 1 : SLOT_NONE;
 	for (uint32_t i = 0; i < t->max_confs; i++)
 		t->confs[i].next_free = i + 1 < t->max_confs ? i + 1 : SLOT_NONE;
+	t->retired = malloc(sizeof(struct dp_retired) * RETIRED_MIN);
+	if (t->retired == NULL)
+		goto fail;
+	t->retired_cap = RETIRED_MIN;
 	t->free_leg = 0;
 	t->free_conf = 0;
 	return t;
@@ -119,7 +167,7 @@ crypto_free(struct dp_leg_crypto *c)
 	dp_srtp_ctx_free(c->rtp_in);
 	dp_srtp_ctx_free(c->rtp_out);
 	dp_srtcp_free(c->rtcp);
-	rte_free(c);
+	obj_free(c);
 }
 
 static void
@@ -131,20 +179,26 @@ cfg_free(struct dp_leg_cfg *cfg, bool with_crypto)
 		crypto_free(cfg->crypto);
 	/* Zeroed: a reader that (wrongly) still held it would see leg id 0, never valid. */
 	memset(cfg, 0, sizeof(*cfg));
-	rte_free(cfg);
+	obj_free(cfg);
 }
+
+static void retired_free(struct dp_tables *t, const struct dp_retired *r);
 
 void
 dp_tables_free(struct dp_tables *t)
 {
 	if (t == NULL)
 		return;
+	/* The workers are gone: nothing retired needs its grace period any more. */
+	for (uint32_t i = t->retired_head; i != t->retired_tail; i++)
+		retired_free(t, &t->retired[i & (t->retired_cap - 1)]);
+	free(t->retired);
 	if (t->legs != NULL)
 		for (uint32_t i = 0; i < t->max_legs; i++)
 			cfg_free(t->legs[i].cfg, true);
 	if (t->confs != NULL)
 		for (uint32_t i = 0; i < t->max_confs; i++)
-			rte_free(t->confs[i].members);
+			obj_free(t->confs[i].members);
 	rte_hash_free(t->ssrc);
 	rte_hash_free(t->flow);
 	rte_hash_free(t->leg_ids);
@@ -156,11 +210,128 @@ dp_tables_free(struct dp_tables *t)
 	rte_free(t);
 }
 
-/* Waits until no worker can still hold a pointer unpublished before this call. */
-static void
-grace_period(struct dp_tables *t)
+/* ---- deferred reclamation ---- */
+
+/* Makes room for n more retired objects, so that a change can retire without failing. */
+static int
+retire_reserve(struct dp_tables *t, uint32_t n)
 {
+	uint32_t used = t->retired_tail - t->retired_head;
+	uint32_t cap = t->retired_cap;
+	struct dp_retired *r;
+
+	if (cap - used >= n)
+		return 0;
+	while (cap - used < n) {
+		if (cap > UINT32_MAX / 4)
+			return -ENOMEM;
+		cap *= 2;
+	}
+	r = malloc(sizeof(*r) * cap);
+	if (r == NULL)
+		return -ENOMEM;
+	/* Keep the order, from index 0: the oldest token first. */
+	for (uint32_t i = 0; i < used; i++)
+		r[i] = t->retired[(t->retired_head + i) & (t->retired_cap - 1)];
+	free(t->retired);
+	t->retired = r;
+	t->retired_stamped -= t->retired_head;
+	t->retired_tail = used;
+	t->retired_head = 0;
+	t->retired_cap = cap;
+	return 0;
+}
+
+/* Queues obj (already unpublished) for freeing; retire_reserve() made the room. */
+static void
+retire(struct dp_tables *t, enum retire_kind kind, void *obj, uint32_t slot)
+{
+	struct dp_retired *r;
+
+	RTE_ASSERT(t->retired_tail - t->retired_head < t->retired_cap);
+	if (obj == NULL && kind != RETIRE_LEG && kind != RETIRE_CONF)
+		return;
+	r = &t->retired[t->retired_tail++ & (t->retired_cap - 1)];
+	*r = (struct dp_retired){ .obj = obj, .slot = slot, .kind = (uint8_t)kind };
+	if (kind == RETIRE_LEG)
+		t->pending_legs++;
+	else if (kind == RETIRE_CONF)
+		t->pending_confs++;
+}
+
+/*
+ * Ends a change: its retired objects wait for the grace period that starts now, after the
+ * change unpublished every path to them (a slot is still named by its conference's member
+ * list until the list is replaced or unpublished, later in the same change).
+ */
+static void
+retire_commit(struct dp_tables *t)
+{
+	uint64_t token;
+
+	if (t->retired_stamped == t->retired_tail)
+		return;
+	token = rte_rcu_qsbr_start(t->rcu);
+	for (uint32_t i = t->retired_stamped; i != t->retired_tail; i++)
+		t->retired[i & (t->retired_cap - 1)].token = token;
+	t->retired_stamped = t->retired_tail;
+}
+
+static void
+retired_free(struct dp_tables *t, const struct dp_retired *r)
+{
+	switch ((enum retire_kind)r->kind) {
+	case RETIRE_MEMBERS:
+		obj_free(r->obj);
+		break;
+	case RETIRE_CFG:
+		cfg_free(r->obj, false);
+		break;
+	case RETIRE_CFG_CRYPTO:
+		cfg_free(r->obj, true);
+		break;
+	case RETIRE_LEG:
+		cfg_free(r->obj, true);
+		t->legs[r->slot].next_free = t->free_leg;
+		t->free_leg = r->slot;
+		t->pending_legs--;
+		break;
+	case RETIRE_CONF:
+		obj_free(r->obj);
+		t->confs[r->slot].next_free = t->free_conf;
+		t->free_conf = r->slot;
+		t->pending_confs--;
+		break;
+	}
+}
+
+void
+dp_tables_reclaim(struct dp_tables *t)
+{
+	/* Tokens only grow along the ring: stop at the first grace period still running. */
+	while (t->retired_head != t->retired_stamped) {
+		const struct dp_retired *r = &t->retired[t->retired_head & (t->retired_cap - 1)];
+
+		if (rte_rcu_qsbr_check(t->rcu, r->token, false) != 1)
+			break;
+		retired_free(t, r);
+		t->retired_head++;
+	}
+}
+
+/*
+ * A table is full but slots wait for their grace period: wait for one, the only place a
+ * writer waits for the workers. Only stamped objects are freed, so that the change under
+ * way cannot lose a slot it still names.
+ */
+static void
+reclaim_wait(struct dp_tables *t)
+{
+	dp_tables_reclaim(t);
+	if (t->retired_head == t->retired_stamped)
+		return;
 	rte_rcu_qsbr_synchronize(t->rcu, RTE_QSBR_THRID_INVALID);
+	dp_tables_reclaim(t);
 }
 
 static int64_t
@@ -178,8 +349,7 @@ id_lookup(struct rte_hash *h, uint32_t id)
 static struct dp_conf_members *
 members_alloc(uint32_t n)
 {
-	return rte_zmalloc("sl_members", sizeof(struct dp_conf_members) + sizeof(uint32_t) * n,
-			   RTE_CACHE_LINE_SIZE);
+	return obj_zalloc(sizeof(struct dp_conf_members) + sizeof(uint32_t) * n);
 }
 
 /*
@@ -237,6 +407,8 @@ conf_get(struct dp_tables *t, uint32_t conf_id, bool *created)
 	*created = false;
 	if (s >= 0)
 		return (uint32_t)s;
+	if (t->free_conf == SLOT_NONE && t->pending_confs > 0)
+		reclaim_wait(t);
 	slot = t->free_conf;
 	if (slot == SLOT_NONE)
 		return SLOT_NONE;
@@ -245,7 +417,7 @@ conf_get(struct dp_tables *t, uint32_t conf_id, bool *created)
 	if (c->members == NULL)
 		return SLOT_NONE;
 	if (rte_hash_add_key_data(t->conf_ids, &conf_id, (void *)(uintptr_t)slot) < 0) {
-		rte_free(c->members);
+		obj_free(c->members);
 		c->members = NULL;
 		return SLOT_NONE;
 	}
@@ -257,7 +429,10 @@ conf_get(struct dp_tables *t, uint32_t conf_id, bool *created)
 	return slot;
 }
 
-/* Frees an empty conference slot. Call after a grace period that covers its last members. */
+/*
+ * Unpublishes a conference whose legs are all unpublished, and retires its member list and
+ * its slot (the slot is free again after the grace period; one entry of retire room).
+ */
 static void
 conf_release(struct dp_tables *t, uint32_t slot)
 {
@@ -267,15 +442,13 @@ conf_release(struct dp_tables *t, uint32_t slot)
 	rte_hash_del_key(t->conf_ids, &c->conf_id);
 	__atomic_store_n(&c->members, NULL, __ATOMIC_RELEASE);
 	__atomic_store_n(&c->gen, c->gen + 1, __ATOMIC_RELEASE);
-	grace_period(t);
-	rte_free(old);
 	c->conf_id = 0;
-	c->next_free = t->free_conf;
-	t->free_conf = slot;
+	c->n_legs = 0;
 	t->n_confs--;
+	retire(t, RETIRE_CONF, old, slot);
 }
 
-/* Replaces a conference's member list; returns the old one, to free after a grace period. */
+/* Replaces a conference's member list; returns the old one, to retire. */
 static struct dp_conf_members *
 conf_publish(struct dp_conf *c, struct dp_conf_members *m)
 {
@@ -369,7 +542,7 @@ flow_del(struct dp_tables *t, struct dp_leg *leg, uint32_t slot)
 static struct dp_leg_crypto *
 crypto_create(const struct dp_leg_spec *spec)
 {
-	struct dp_leg_crypto *c = rte_zmalloc("sl_crypto", sizeof(*c), RTE_CACHE_LINE_SIZE);
+	struct dp_leg_crypto *c = obj_zalloc(sizeof(*c));
 
 	if (c == NULL)
 		return NULL;
@@ -404,15 +577,27 @@ cfg_set_ssrcs(struct dp_leg_cfg *cfg, const struct dp_leg_spec *spec)
 	memcpy(cfg->ssrcs, spec->ssrcs, sizeof(uint32_t) * spec->n_ssrcs);
 }
 
+/*
+ * The first free leg slot, or SLOT_NONE when the table is full. It stays on the list: a
+ * reclaim before the caller takes it may put others in front.
+ */
+static uint32_t
+leg_slot_peek(struct dp_tables *t)
+{
+	if (t->free_leg == SLOT_NONE && t->pending_legs > 0)
+		reclaim_wait(t);
+	return t->free_leg;
+}
+
 int
 dp_tables_leg_add(struct dp_tables *t, const struct dp_leg_spec *spec, const char **err)
 {
-	struct dp_conf_members *members, *old_members;
+	struct dp_conf_members *members;
 	struct dp_leg_cfg *cfg = NULL;
 	struct dp_leg_crypto *crypto = NULL;
 	struct dp_leg *leg;
-	bool conf_created;
-	uint32_t slot, cslot;
+	bool conf_created = false;
+	uint32_t slot, cslot = SLOT_NONE;
 	int status;
 
 	*err = NULL;
@@ -428,7 +613,12 @@ dp_tables_leg_add(struct dp_tables *t, const struct dp_leg_spec *spec, const cha
 		*err = "not a media port of this relay";
 		return DP_ERR_BAD_PORT;
 	}
-	if (t->free_leg == SLOT_NONE) {
+	/* Room to retire the old member list, or on failure the leg and a new conference. */
+	if (retire_reserve(t, 3) != 0) {
+		*err = "out of memory";
+		return DP_ERR_INTERNAL;
+	}
+	if (leg_slot_peek(t) == SLOT_NONE) {
 		*err = "leg table full";
 		return DP_ERR_FULL;
 	}
@@ -443,12 +633,13 @@ dp_tables_leg_add(struct dp_tables *t, const struct dp_leg_spec *spec, const cha
 		goto fail;
 	}
 	crypto = crypto_create(spec);
-	cfg = rte_zmalloc("sl_legcfg", sizeof(*cfg), RTE_CACHE_LINE_SIZE);
+	cfg = obj_zalloc(sizeof(*cfg));
 	if (crypto == NULL || cfg == NULL) {
 		*err = "cannot create SRTP contexts";
 		status = DP_ERR_INTERNAL;
 		goto fail;
 	}
+	/* Taken only now: conf_get() may have reclaimed slots onto the free list. */
 	slot = t->free_leg;
 	leg = &t->legs[slot];
 	*cfg = (struct dp_leg_cfg){
@@ -474,7 +665,7 @@ dp_tables_leg_add(struct dp_tables *t, const struct dp_leg_spec *spec, const cha
 	members = members_build(t, t->confs[cslot].members, slot, SLOT_NONE);
 	if (members == NULL ||
 	    rte_hash_add_key_data(t->leg_ids, &spec->leg_id, (void *)(uintptr_t)slot) < 0) {
-		rte_free(members);
+		obj_free(members);
 		*err = "out of memory";
 		status = DP_ERR_INTERNAL;
 		goto fail;
@@ -482,74 +673,85 @@ dp_tables_leg_add(struct dp_tables *t, const struct dp_leg_spec *spec, const cha
 	t->free_leg = leg->next_free;
 	__atomic_store_n(&leg->cfg, cfg, __ATOMIC_RELEASE);
 	if (ssrc_keys_add(t, cfg, slot) != 0) {
-		/* Undo: nothing can have been forwarded yet for a leg with no members entry. */
+		/* Undo: nothing can have been forwarded yet for a leg with no members entry, but
+		 * a worker may have found the leg by a key: the slot waits a grace period. */
 		ssrc_keys_del(t, cfg, NULL, slot);
 		__atomic_store_n(&leg->cfg, NULL, __ATOMIC_RELEASE);
 		__atomic_store_n(&leg->gen, leg->gen + 1, __ATOMIC_RELEASE);
 		rte_hash_del_key(t->leg_ids, &spec->leg_id);
-		grace_period(t);
-		leg->next_free = t->free_leg;
-		t->free_leg = slot;
-		rte_free(members);
+		retire(t, RETIRE_LEG, cfg, slot);
+		cfg = NULL;
+		crypto = NULL;
+		obj_free(members);
 		*err = "SSRC table full";
 		status = DP_ERR_FULL;
 		goto fail;
 	}
-	old_members = conf_publish(&t->confs[cslot], members);
+	retire(t, RETIRE_MEMBERS, conf_publish(&t->confs[cslot], members), 0);
 	t->confs[cslot].n_legs++;
 	t->worker_legs[leg->owner]++;
 	t->n_legs++;
-	grace_period(t);
-	rte_free(old_members);
+	retire_commit(t);
 	return DP_OK;
 fail:
 	cfg_free(cfg, false);
 	crypto_free(crypto);
 	if (conf_created)
 		conf_release(t, cslot);
+	retire_commit(t);
 	return status;
 }
 
-/* Removes the leg in slot from its conference and tables; frees after one grace period. */
+/*
+ * Unpublishes the leg in slot (keys, flow, id, configuration) and retires it with its
+ * slot. Its conference's member list still names it: the caller replaces or unpublishes
+ * that list in the same change. One entry of retire room.
+ */
 static void
-leg_remove(struct dp_tables *t, uint32_t slot)
+leg_unpublish(struct dp_tables *t, uint32_t slot)
 {
 	struct dp_leg *leg = &t->legs[slot];
 	struct dp_leg_cfg *cfg = leg->cfg;
-	uint32_t cslot = cfg->conf_slot;
-	struct dp_conf *c = &t->confs[cslot];
-	struct dp_conf_members *members, *old_members = NULL;
 
 	ssrc_keys_del(t, cfg, NULL, slot);
 	flow_del(t, leg, slot);
 	rte_hash_del_key(t->leg_ids, &cfg->leg_id);
 	__atomic_store_n(&leg->cfg, NULL, __ATOMIC_RELEASE);
 	__atomic_store_n(&leg->gen, leg->gen + 1, __ATOMIC_RELEASE);
-	members = members_build(t, c->members, SLOT_NONE, slot);
-	if (members != NULL)
-		old_members = conf_publish(c, members);
-	/* Without memory for a new list the old one stays: workers skip legs whose cfg is NULL. */
-	c->n_legs--;
+	leg->ctl_latched = false;
+	t->confs[cfg->conf_slot].n_legs--;
 	t->worker_legs[leg->owner]--;
 	t->n_legs--;
-	grace_period(t);
-	rte_free(old_members);
-	cfg_free(cfg, true);
-	leg->ctl_latched = false;
-	leg->next_free = t->free_leg;
-	t->free_leg = slot;
-	if (c->n_legs == 0)
-		conf_release(t, cslot);
+	retire(t, RETIRE_LEG, cfg, slot);
 }
 
 int
 dp_tables_leg_del(struct dp_tables *t, uint32_t leg_id)
 {
-	int64_t slot = id_lookup(t->leg_ids, leg_id);
+	int64_t s = id_lookup(t->leg_ids, leg_id);
+	struct dp_conf_members *members = NULL;
+	uint32_t slot, cslot;
+	struct dp_conf *c;
 
-	if (slot < 0)
+	if (s < 0)
 		return DP_ERR_NOT_FOUND;
-	leg_remove(t, (uint32_t)slot);
+	slot = (uint32_t)s;
+	cslot = t->legs[slot].cfg->conf_slot;
+	c = &t->confs[cslot];
+	/* Everything that can fail comes first: then the leg goes as a whole or not at all. */
+	if (retire_reserve(t, 2) != 0)
+		return DP_ERR_INTERNAL;
+	if (c->n_legs > 1) {
+		members = members_build(t, c->members, SLOT_NONE, slot);
+		if (members == NULL)
+			return DP_ERR_INTERNAL;
+	}
+	leg_unpublish(t, slot);
+	if (members != NULL)
+		retire(t, RETIRE_MEMBERS, conf_publish(c, members), 0);
+	else
+		conf_release(t, cslot);         /* its last leg */
+	retire_commit(t);
 	return DP_OK;
 }
 
@@ -557,26 +759,27 @@ int
 dp_tables_conf_del(struct dp_tables *t, uint32_t conf_id, uint32_t *n_removed)
 {
 	int64_t cslot = id_lookup(t->conf_ids, conf_id);
-	uint32_t n = 0;
+	const struct dp_conf_members *m;
 
 	*n_removed = 0;
 	if (cslot < 0)
 		return DP_ERR_NOT_FOUND;
-	/* The conference slot is released with its last leg. */
-	while (t->confs[cslot].conf_id == conf_id && t->confs[cslot].n_legs > 0) {
-		const struct dp_conf_members *m = t->confs[cslot].members;
-
-		leg_remove(t, m->legs[m->n - 1]);
-		n++;
-	}
-	*n_removed = n;
+	m = t->confs[cslot].members;
+	if (retire_reserve(t, m->n + 1) != 0)
+		return DP_ERR_INTERNAL;
+	/* One pass: the member list stays as it is until the conference goes with it. */
+	for (uint32_t i = 0; i < m->n; i++)
+		leg_unpublish(t, m->legs[i]);
+	*n_removed = m->n;
+	conf_release(t, (uint32_t)cslot);
+	retire_commit(t);
 	return DP_OK;
 }
 
 int
 dp_tables_leg_update(struct dp_tables *t, const struct dp_leg_spec *spec, const char **err)
 {
-	struct dp_conf_members *m_new = NULL, *m_old_new = NULL, *free1 = NULL, *free2 = NULL;
+	struct dp_conf_members *m_new = NULL, *m_old_new = NULL;
 	struct dp_leg_crypto *crypto = NULL;
 	struct dp_leg_cfg *old, *cfg;
 	struct dp_leg *leg;
@@ -623,8 +826,10 @@ dp_tables_leg_update(struct dp_tables *t, const struct dp_leg_spec *spec, const 
 		return DP_ERR_BAD_PORT;
 	}
 
-	cfg = rte_zmalloc("sl_legcfg", sizeof(*cfg), RTE_CACHE_LINE_SIZE);
-	if (cfg == NULL) {
+	/* Room to retire two member lists, the old configuration and the old conference. */
+	cfg = obj_zalloc(sizeof(*cfg));
+	if (cfg == NULL || retire_reserve(t, 4) != 0) {
+		obj_free(cfg);
 		*err = "out of memory";
 		return DP_ERR_INTERNAL;
 	}
@@ -687,7 +892,9 @@ dp_tables_leg_update(struct dp_tables *t, const struct dp_leg_spec *spec, const 
 		__atomic_store_n(&leg->cfg, old, __ATOMIC_RELEASE);
 		ssrc_keys_del(t, cfg, old, slot);
 		ssrc_keys_add(t, old, slot);
-		grace_period(t);
+		retire(t, crypto != NULL ? RETIRE_CFG_CRYPTO : RETIRE_CFG, cfg, 0);
+		cfg = NULL;
+		crypto = NULL;
 		*err = "SSRC table full";
 		status = DP_ERR_FULL;
 		goto fail;
@@ -696,25 +903,25 @@ dp_tables_leg_update(struct dp_tables *t, const struct dp_leg_spec *spec, const 
 	if (cfg->media_port != old->media_port)
 		flow_del(t, leg, slot);
 	if (m_new != NULL) {
-		free1 = conf_publish(&t->confs[cfg->conf_slot], m_new);
-		free2 = conf_publish(&t->confs[old_cslot], m_old_new);
+		retire(t, RETIRE_MEMBERS, conf_publish(&t->confs[cfg->conf_slot], m_new), 0);
+		retire(t, RETIRE_MEMBERS, conf_publish(&t->confs[old_cslot], m_old_new), 0);
 		t->confs[cfg->conf_slot].n_legs++;
 		t->confs[old_cslot].n_legs--;
 	}
-	grace_period(t);
-	rte_free(free1);
-	rte_free(free2);
-	cfg_free(old, crypto != NULL);
+	/* The old configuration keeps its crypto when the new one shares it. */
+	retire(t, crypto != NULL ? RETIRE_CFG_CRYPTO : RETIRE_CFG, old, 0);
 	if (m_new != NULL && t->confs[old_cslot].n_legs == 0)
 		conf_release(t, old_cslot);
+	retire_commit(t);
 	return DP_OK;
 fail:
-	rte_free(m_new);
-	rte_free(m_old_new);
+	obj_free(m_new);
+	obj_free(m_old_new);
 	crypto_free(crypto);
-	rte_free(cfg);
+	obj_free(cfg);
 	if (conf_created)
 		conf_release(t, new_cslot);
+	retire_commit(t);
 	return status;
 }
 

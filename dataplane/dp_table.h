@@ -7,12 +7,24 @@
  *               which leg of a conference publishes an SSRC (RTCP feedback routing).
  *   flow table  (remote IP, remote port, media port) -> leg slot, for latched legs.
  *
- * Both are rte_hash with RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF and the integrated RCU QSBR:
- * workers look up without locks; only the control thread writes (single writer). A leg's
+ * Both are rte_hash with RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF and the integrated RCU QSBR
+ * (RTE_HASH_QSBR_MODE_DQ: the hash recycles its own key slots after a grace period): workers
+ * look up without locks; only the control thread writes (single writer). A leg's
  * configuration (struct dp_leg_cfg) and a conference's member list are immutable snapshots
- * published with a release store and freed after an RCU grace period, so a worker that
- * loaded a pointer may use it until its next quiescent report. A slot's `gen` changes when
- * the leg is removed, so a packet queued for a leg that is gone is recognised and dropped.
+ * published with a release store, so a worker that loaded a pointer may use it until its
+ * next quiescent report. A slot's `gen` changes when the leg is removed, so a packet queued
+ * for a leg that is gone is recognised and dropped.
+ *
+ * Deferred reclamation: a writer never waits for the workers. What a change unpublished (a
+ * replaced configuration or member list, a removed leg's configuration and crypto, the slot
+ * of a removed leg or released conference) is retired into a FIFO stamped with one
+ * rte_rcu_qsbr_start() token per change, taken after every reference to it was unpublished,
+ * and freed by dp_tables_reclaim() once rte_rcu_qsbr_check() says every worker has passed a
+ * quiescent state since. A retired slot stays off its free list until then, so a leg or a
+ * conference slot is never reused while a worker may still read it under its old identity;
+ * only when a table has no free slot left does a writer wait for one grace period (a slot
+ * whose grace period is pending then becomes free). The control thread calls
+ * dp_tables_reclaim() once per loop iteration.
  *
  * Return convention: writer functions return enum dp_status (DP_OK = 0).
  */
@@ -32,6 +44,7 @@
 
 struct dp_srtcp;
 struct dp_config;
+struct dp_retired;
 
 #define DP_SCOPE_CONF 0x80000000u
 #define DP_MAX_WORKERS 64
@@ -146,15 +159,34 @@ struct dp_tables {
 	unsigned int n_workers;
 	uint32_t *worker_legs;             /* legs per owner, for placement */
 	const struct dp_config *cfg;
+	/* control thread only: the retired objects, a ring of retired_cap (a power of two)
+	 * entries; [head, stamped) carry their token, [stamped, tail) wait for the end of the
+	 * change that retires them. Indexes run freely and are masked. */
+	struct dp_retired *retired;
+	uint32_t retired_cap;
+	uint32_t retired_head;
+	uint32_t retired_stamped;
+	uint32_t retired_tail;
+	uint32_t pending_legs;             /* leg slots retired, not yet on free_leg */
+	uint32_t pending_confs;            /* conference slots retired, not yet on free_conf */
 };
 
-/* Control thread: create at start (before workers run), free after they stopped. */
+/*
+ * Control thread: create at start (before workers run), free after they stopped (it frees
+ * what is still retired without waiting).
+ */
 struct dp_tables *dp_tables_create(const struct dp_config *cfg, unsigned int n_workers, int socket);
 void dp_tables_free(struct dp_tables *t);
+/* Frees what was retired and whose grace period is over; never waits. Cheap when none is. */
+void dp_tables_reclaim(struct dp_tables *t);
 
 /* ---- writers: control thread only ---- */
 
-/* *err points to a static explanation when the result is not DP_OK. */
+/*
+ * *err points to a static explanation when the result is not DP_OK. Each writer is O(legs of
+ * the conferences it touches): removing a conference removes all its legs in one pass.
+ * DP_ERR_INTERNAL (out of memory) leaves the tables as they were.
+ */
 int dp_tables_leg_add(struct dp_tables *t, const struct dp_leg_spec *spec, const char **err);
 int dp_tables_leg_update(struct dp_tables *t, const struct dp_leg_spec *spec, const char **err);
 int dp_tables_leg_del(struct dp_tables *t, uint32_t leg_id);

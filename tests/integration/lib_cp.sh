@@ -12,9 +12,9 @@ PW_ADMIN='admin-password-0001'
 
 sl_cp_cleanup() {
     local rc=$?
-    for p in "${CP_PIDS[@]}"; do [ -n "$p" ] && kill -TERM "$p" 2>/dev/null || true; done
-    [ -n "$REDIS_PID" ] && kill -TERM "$REDIS_PID" 2>/dev/null || true
-    wait 2>/dev/null || true
+    set +e
+    for p in "${CP_PIDS[@]}" $REDIS_PID; do [ -n "$p" ] && kill -TERM "$p" 2>/dev/null; done
+    for p in "${CP_PIDS[@]}" $REDIS_PID; do [ -n "$p" ] && wait "$p" 2>/dev/null; done
     (exit "$rc")
     sl_cleanup
 }

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The session table: writer operations and their checks, and lock-free readers on other
- * lcores while the control thread adds, removes and re-adds legs (RCU reclaim).
+ * The session table: writer operations and their checks, deferred reclamation (nothing
+ * retired is freed or reused before every reader has been quiescent), and lock-free readers
+ * on other lcores while the control thread adds, removes and re-adds legs.
  * Runs EAL without hugepages; exits 77 (skip) when EAL cannot start here.
  */
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +23,8 @@
 
 #define CHURN_ROUNDS 600
 #define READER_SSRCS 64
+#define BIG_LEGS 2048
+#define BIG_CONF_LEGS 1000
 
 static struct dp_config tcfg;
 static struct dp_tables *t;
@@ -58,6 +62,21 @@ setup(void)
 	return t == NULL;
 }
 
+/* Tables for one large conference: BIG_CONF_LEGS legs and room to spare. */
+static int
+setup_big(void)
+{
+	dp_config_defaults(&tcfg);
+	tcfg.n_media_ports = 1;
+	tcfg.media_ports[0] = 40000;
+	tcfg.max_legs = BIG_LEGS;
+	tcfg.max_conferences = 16;
+	tcfg.max_ssrcs = BIG_LEGS * 2;
+	tcfg.max_flows = 64;
+	t = dp_tables_create(&tcfg, 2, SOCKET_ID_ANY);
+	return t == NULL;
+}
+
 static int
 teardown(void)
 {
@@ -70,6 +89,102 @@ static int64_t
 slot_of(uint32_t scope, uint32_t ssrc)
 {
 	return dp_tables_ssrc_lookup(t, scope, ssrc);
+}
+
+/* Objects retired and not yet freed. */
+static uint32_t
+retired_count(void)
+{
+	return t->retired_tail - t->retired_head;
+}
+
+/* Whether slot is on the free list of legs. */
+static bool
+leg_slot_free(uint32_t slot)
+{
+	for (uint32_t s = t->free_leg, n = 0; s != UINT32_MAX && n <= t->max_legs;
+	     s = t->legs[s].next_free, n++)
+		if (s == slot)
+			return true;
+	return false;
+}
+
+static uint32_t
+free_legs(void)
+{
+	uint32_t n = 0;
+
+	for (uint32_t s = t->free_leg; s != UINT32_MAX && n <= t->max_legs; s = t->legs[s].next_free)
+		n++;
+	return n;
+}
+
+static bool
+conf_slot_free(uint32_t slot)
+{
+	for (uint32_t s = t->free_conf, n = 0; s != UINT32_MAX && n <= t->max_confs;
+	     s = t->confs[s].next_free, n++)
+		if (s == slot)
+			return true;
+	return false;
+}
+
+/*
+ * A reader that holds on: reader 0 online on this thread and never quiescent, so that no
+ * grace period ends until quiet_reader_done(). Nothing here may wait for one meanwhile.
+ */
+static void
+quiet_reader_start(void)
+{
+	CU_ASSERT_EQUAL_FATAL(rte_rcu_qsbr_thread_register(t->rcu, 0), 0);
+	rte_rcu_qsbr_thread_online(t->rcu, 0);
+}
+
+static void
+quiet_reader_quiescent(void)
+{
+	rte_rcu_qsbr_quiescent(t->rcu, 0);
+}
+
+static void
+quiet_reader_done(void)
+{
+	rte_rcu_qsbr_thread_offline(t->rcu, 0);
+	rte_rcu_qsbr_thread_unregister(t->rcu, 0);
+}
+
+/* Every live leg of conference slot cs is in its member list once, grouped by owner. */
+static void
+check_members(uint32_t cs)
+{
+	const struct dp_conf_members *m = t->confs[cs].members;
+	uint32_t seen = 0, in_groups = 0;
+	uint8_t *mark;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL(m->n, t->confs[cs].n_legs);
+	mark = calloc(t->max_legs, 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mark);
+	for (uint32_t g = 0; g < m->n_groups; g++) {
+		in_groups += m->groups[g].count;
+		for (uint32_t i = 0; i < m->groups[g].count; i++) {
+			uint32_t s = m->legs[m->groups[g].first + i];
+
+			CU_ASSERT_EQUAL(t->legs[s].owner, m->groups[g].owner);
+			CU_ASSERT_PTR_NOT_NULL(t->legs[s].cfg);
+			CU_ASSERT_EQUAL(mark[s], 0);
+			mark[s] = 1;
+		}
+	}
+	CU_ASSERT_EQUAL(in_groups, m->n);
+	for (uint32_t s = 0; s < t->max_legs; s++) {
+		if (t->legs[s].cfg != NULL && t->legs[s].cfg->conf_slot == cs) {
+			seen++;
+			CU_ASSERT_EQUAL(mark[s], 1);
+		}
+	}
+	CU_ASSERT_EQUAL(seen, m->n);
+	free(mark);
 }
 
 static void
@@ -332,6 +447,279 @@ test_list_pages(void)
 	CU_ASSERT_EQUAL(t->n_legs, 0);
 }
 
+/* ---- deferred reclamation ---- */
+
+static void
+test_removed_slot_reused_only_after_grace_period(void)
+{
+	struct dp_leg_spec s;
+	const char *err;
+	int64_t a, b, c;
+	uint32_t gen_a, conf_a;
+
+	/* given a reader that has not been quiescent since leg 1 was removed */
+	spec_make(&s, 1, 100, 40000, 0x1111);
+	CU_ASSERT_EQUAL_FATAL(dp_tables_leg_add(t, &s, &err), DP_OK);
+	dp_tables_reclaim(t);
+	a = slot_of(40000, 0x1111);
+	CU_ASSERT_FATAL(a >= 0);
+	gen_a = t->legs[a].gen;
+	conf_a = t->legs[a].cfg->conf_slot;
+	quiet_reader_start();
+	CU_ASSERT_EQUAL(dp_tables_leg_del(t, 1), DP_OK);
+	CU_ASSERT_PTR_NULL(t->legs[a].cfg);
+	CU_ASSERT_NOT_EQUAL(t->legs[a].gen, gen_a);
+	/* then neither its slot nor its conference's is free, however often we reclaim */
+	dp_tables_reclaim(t);
+	dp_tables_reclaim(t);
+	CU_ASSERT_EQUAL(t->pending_legs, 1);
+	CU_ASSERT_EQUAL(t->pending_confs, 1);
+	CU_ASSERT_FALSE(leg_slot_free((uint32_t)a));
+	CU_ASSERT_FALSE(conf_slot_free(conf_a));
+	/* and a new leg in a new conference gets other slots */
+	spec_make(&s, 2, 101, 40000, 0x2222);
+	CU_ASSERT_EQUAL_FATAL(dp_tables_leg_add(t, &s, &err), DP_OK);
+	b = slot_of(40000, 0x2222);
+	CU_ASSERT_NOT_EQUAL(b, a);
+	CU_ASSERT_NOT_EQUAL(t->legs[b].cfg->conf_slot, conf_a);
+	/* when the reader has been quiescent, reclaim frees them */
+	quiet_reader_quiescent();
+	dp_tables_reclaim(t);
+	CU_ASSERT_EQUAL(t->pending_legs, 0);
+	CU_ASSERT_EQUAL(t->pending_confs, 0);
+	CU_ASSERT_EQUAL(retired_count(), 0);
+	CU_ASSERT_TRUE(leg_slot_free((uint32_t)a));
+	CU_ASSERT_TRUE(conf_slot_free(conf_a));
+	/* and the next leg takes the slot, under the new generation */
+	spec_make(&s, 3, 102, 40000, 0x3333);
+	CU_ASSERT_EQUAL_FATAL(dp_tables_leg_add(t, &s, &err), DP_OK);
+	c = slot_of(40000, 0x3333);
+	CU_ASSERT_EQUAL(c, a);
+	CU_ASSERT_EQUAL(t->legs[c].gen, gen_a + 1);
+	quiet_reader_done();
+	CU_ASSERT_EQUAL(dp_tables_leg_del(t, 2), DP_OK);
+	CU_ASSERT_EQUAL(dp_tables_leg_del(t, 3), DP_OK);
+	dp_tables_reclaim(t);
+	CU_ASSERT_EQUAL(free_legs(), t->max_legs);
+}
+
+static void
+test_replaced_configuration_freed_only_after_grace_period(void)
+{
+	struct dp_leg_spec s, u;
+	const struct dp_leg_cfg *old;
+	const struct dp_leg_crypto *old_crypto;
+	const char *err;
+	int64_t slot;
+	uint32_t before;
+
+	spec_make(&s, 5, 105, 40000, 0x5555);
+	CU_ASSERT_EQUAL_FATAL(dp_tables_leg_add(t, &s, &err), DP_OK);
+	dp_tables_reclaim(t);
+	slot = slot_of(40000, 0x5555);
+	old = t->legs[slot].cfg;
+	old_crypto = old->crypto;
+	quiet_reader_start();
+	before = retired_count();
+	/* when the keys change while a reader may hold the old configuration */
+	spec_make(&u, 5, 0, 0, 0);
+	u.has = DP_LEG_HAS_KEY_IN | DP_LEG_HAS_KEY_OUT;
+	CU_ASSERT_EQUAL_FATAL(dp_tables_leg_update(t, &u, &err), DP_OK);
+	dp_tables_reclaim(t);
+	/* then the old configuration and its crypto wait, intact */
+	CU_ASSERT_NOT_EQUAL(t->legs[slot].cfg, old);
+	CU_ASSERT_NOT_EQUAL(t->legs[slot].cfg->crypto, old_crypto);
+	CU_ASSERT_EQUAL(retired_count(), before + 1);
+	CU_ASSERT_EQUAL(old->leg_id, 5);        /* still readable: not freed, not wiped */
+	CU_ASSERT_PTR_EQUAL(old->crypto, old_crypto);
+	CU_ASSERT_PTR_NOT_NULL(old_crypto->rtp_in);
+	quiet_reader_quiescent();
+	dp_tables_reclaim(t);
+	CU_ASSERT_EQUAL(retired_count(), 0);
+	quiet_reader_done();
+	CU_ASSERT_EQUAL(dp_tables_leg_del(t, 5), DP_OK);
+}
+
+static void
+test_conference_slot_reclaimed_during_add_keeps_leg_free_list(void)
+{
+	struct dp_leg_spec s;
+	const char *err;
+	uint32_t n;
+
+	/* given every conference slot in use, one leg each */
+	for (uint32_t i = 0; i < t->max_confs; i++) {
+		spec_make(&s, 800 + i, 800 + i, 40000, 0x8000 + i);
+		CU_ASSERT_EQUAL_FATAL(dp_tables_leg_add(t, &s, &err), DP_OK);
+	}
+	dp_tables_reclaim(t);
+	/* when one goes (its leg slot and conference slot retired, not reclaimed) and a leg
+	 * for a new conference comes: the add reclaims both to find a conference slot */
+	CU_ASSERT_EQUAL(dp_tables_leg_del(t, 800), DP_OK);
+	CU_ASSERT_EQUAL(t->pending_legs, 1);
+	CU_ASSERT_EQUAL(t->pending_confs, 1);
+	spec_make(&s, 900, 900, 40000, 0x9000);
+	CU_ASSERT_EQUAL(dp_tables_leg_add(t, &s, &err), DP_OK);
+	CU_ASSERT_EQUAL(t->pending_legs, 0);
+	/* then no leg slot was lost on the way */
+	CU_ASSERT_EQUAL(free_legs() + t->n_legs, t->max_legs);
+	for (uint32_t i = 1; i < t->max_confs; i++)
+		CU_ASSERT_EQUAL(dp_tables_conf_del(t, 800 + i, &n), DP_OK);
+	CU_ASSERT_EQUAL(dp_tables_conf_del(t, 900, &n), DP_OK);
+	dp_tables_reclaim(t);
+	CU_ASSERT_EQUAL(free_legs(), t->max_legs);
+}
+
+static void
+test_free_with_retired_objects_frees_them(void)
+{
+	struct dp_leg_spec s, u;
+	const char *err;
+	uint32_t n;
+
+	/* given removed legs, a removed conference and replaced configurations, all retired */
+	quiet_reader_start();
+	for (uint32_t i = 0; i < 12; i++) {
+		spec_make(&s, 600 + i, 60 + i % 3, 40000 + i % 2, 0x6000 + i);
+		CU_ASSERT_EQUAL_FATAL(dp_tables_leg_add(t, &s, &err), DP_OK);
+	}
+	CU_ASSERT_EQUAL(dp_tables_leg_del(t, 600), DP_OK);
+	CU_ASSERT_EQUAL(dp_tables_conf_del(t, 61, &n), DP_OK);
+	CU_ASSERT_EQUAL(n, 4);
+	spec_make(&u, 602, 0, 0, 0);
+	u.has = DP_LEG_HAS_KEY_IN | DP_LEG_HAS_KEY_OUT | DP_LEG_HAS_CONF;
+	u.conf_id = 63;
+	CU_ASSERT_EQUAL(dp_tables_leg_update(t, &u, &err), DP_OK);
+	dp_tables_reclaim(t);
+	CU_ASSERT(retired_count() > 10);
+	CU_ASSERT_EQUAL(t->pending_legs, 5);
+	quiet_reader_done();
+	/* when the tables are freed with it all (and live legs) still there: nothing leaks
+	 * and nothing is freed twice (the sanitizer build checks it) */
+	teardown();
+	CU_ASSERT_EQUAL_FATAL(setup(), 0);
+	CU_ASSERT_EQUAL(t->n_legs, 0);
+	CU_ASSERT_EQUAL(retired_count(), 0);
+}
+
+static void
+test_refused_add_and_update_keep_free_lists_right(void)
+{
+	struct dp_leg_spec s, u;
+	const char *err;
+
+	spec_make(&s, 7, 70, 40000, 0x7000);
+	CU_ASSERT_EQUAL_FATAL(dp_tables_leg_add(t, &s, &err), DP_OK);
+	/* an add refused after it took a new conference gives the conference back */
+	spec_make(&s, 8, 71, 40000, 0x7000);
+	CU_ASSERT_EQUAL(dp_tables_leg_add(t, &s, &err), DP_ERR_SSRC_IN_USE);
+	/* an update refused after it took a new conference, too */
+	memset(&u, 0, sizeof(u));
+	u.leg_id = 7;
+	u.has = DP_LEG_HAS_CONF | DP_LEG_HAS_MEDIA_PORT | DP_LEG_HAS_SSRCS;
+	u.conf_id = 72;
+	u.media_port = 40000;
+	u.n_ssrcs = 1;
+	u.ssrcs[0] = 0x7000;
+	spec_make(&s, 9, 73, 40000, 0x7001);
+	CU_ASSERT_EQUAL_FATAL(dp_tables_leg_add(t, &s, &err), DP_OK);
+	u.ssrcs[0] = 0x7001;
+	CU_ASSERT_EQUAL(dp_tables_leg_update(t, &u, &err), DP_ERR_SSRC_IN_USE);
+	CU_ASSERT_EQUAL(t->n_confs, 2);
+	CU_ASSERT_EQUAL(dp_tables_leg_del(t, 7), DP_OK);
+	CU_ASSERT_EQUAL(dp_tables_leg_del(t, 9), DP_OK);
+	dp_tables_reclaim(t);
+	CU_ASSERT_EQUAL(t->n_confs, 0);
+	CU_ASSERT_EQUAL(t->pending_legs, 0);
+	CU_ASSERT_EQUAL(t->pending_confs, 0);
+	CU_ASSERT_EQUAL(free_legs(), t->max_legs);
+	for (uint32_t i = 0; i < t->max_confs; i++)
+		CU_ASSERT_TRUE(conf_slot_free(i));
+}
+
+/* ---- one large conference ---- */
+
+static void
+test_many_legs_in_one_conference(void)
+{
+	struct dp_leg_spec s;
+	const char *err;
+	uint32_t cs, n, free_before = free_legs();
+
+	/* given a reader that is never quiescent: no change may wait for it */
+	quiet_reader_start();
+	for (uint32_t i = 0; i < BIG_CONF_LEGS; i++) {
+		spec_make(&s, 10000 + i, 500, 40000, 0x100000 + i);
+		CU_ASSERT_EQUAL_FATAL(dp_tables_leg_add(t, &s, &err), DP_OK);
+	}
+	cs = t->legs[slot_of(40000, 0x100000)].cfg->conf_slot;
+	CU_ASSERT_EQUAL(t->confs[cs].n_legs, BIG_CONF_LEGS);
+	check_members(cs);
+	/* removing every other leg one by one keeps the list exact */
+	for (uint32_t i = 0; i < BIG_CONF_LEGS; i += 2)
+		CU_ASSERT_EQUAL(dp_tables_leg_del(t, 10000 + i), DP_OK);
+	CU_ASSERT_EQUAL(t->confs[cs].n_legs, BIG_CONF_LEGS / 2);
+	check_members(cs);
+	/* when the conference is deleted while the reader still holds on */
+	CU_ASSERT_EQUAL(dp_tables_conf_del(t, 500, &n), DP_OK);
+	/* then all its legs went at once, and their slots wait for the reader */
+	CU_ASSERT_EQUAL(n, BIG_CONF_LEGS / 2);
+	CU_ASSERT_EQUAL(t->n_legs, 0);
+	CU_ASSERT_EQUAL(t->n_confs, 0);
+	CU_ASSERT_PTR_NULL(t->confs[cs].members);
+	CU_ASSERT_EQUAL(slot_of(40000, 0x100001), -1);
+	CU_ASSERT_EQUAL(slot_of(DP_SCOPE_CONF | cs, 0x100001), -1);
+	CU_ASSERT_EQUAL(t->pending_legs, BIG_CONF_LEGS);
+	CU_ASSERT_EQUAL(free_legs(), free_before - BIG_CONF_LEGS);
+	dp_tables_reclaim(t);
+	CU_ASSERT_EQUAL(t->pending_legs, BIG_CONF_LEGS);
+	quiet_reader_quiescent();
+	dp_tables_reclaim(t);
+	CU_ASSERT_EQUAL(t->pending_legs, 0);
+	CU_ASSERT_EQUAL(t->pending_confs, 0);
+	CU_ASSERT_EQUAL(retired_count(), 0);
+	CU_ASSERT_EQUAL(free_legs(), free_before);
+	quiet_reader_done();
+}
+
+static void
+test_add_delete_readd_in_one_conference_keeps_members_exact(void)
+{
+	struct dp_leg_spec s;
+	const char *err;
+	uint32_t live[64] = { 0 }, cs = UINT32_MAX, n, rng = 12345;
+
+	/* random adds and deletes of 64 ids in one conference, reclaiming as the control
+	 * thread does */
+	spec_make(&s, 20000, 600, 40000, 0x200000);
+	CU_ASSERT_EQUAL_FATAL(dp_tables_leg_add(t, &s, &err), DP_OK);
+	live[0] = 1;
+	cs = t->legs[slot_of(40000, 0x200000)].cfg->conf_slot;
+	for (unsigned int round = 0; round < 3000; round++) {
+		uint32_t i;
+
+		rng = rng * 1103515245u + 12345u;
+		i = (rng >> 16) % 64;
+		if (i == 0)
+			continue;               /* leg 20000 keeps the conference */
+		if (live[i]) {
+			CU_ASSERT_EQUAL_FATAL(dp_tables_leg_del(t, 20000 + i), DP_OK);
+		} else {
+			spec_make(&s, 20000 + i, 600, 40000, 0x200000 + i + 64 * (round % 7));
+			CU_ASSERT_EQUAL_FATAL(dp_tables_leg_add(t, &s, &err), DP_OK);
+		}
+		live[i] = !live[i];
+		if (round % 5 == 0)
+			dp_tables_reclaim(t);
+	}
+	check_members(cs);
+	CU_ASSERT_EQUAL(dp_tables_conf_del(t, 600, &n), DP_OK);
+	dp_tables_reclaim(t);
+	CU_ASSERT_EQUAL(t->n_legs, 0);
+	CU_ASSERT_EQUAL(free_legs(), t->max_legs);
+	CU_ASSERT_EQUAL(retired_count(), 0);
+}
+
 /* ---- readers under churn ---- */
 
 static volatile int churn_stop;
@@ -343,6 +731,33 @@ static uint32_t
 churn_leg_id(uint32_t ssrc)
 {
 	return 7000 + (ssrc - 0xe000);
+}
+
+/*
+ * A member list a reader holds: consistent, and every leg in it still of that conference
+ * (a slot reused before the list that names it was gone would belong to another). The
+ * churn tests never move a leg between conferences. Returns the errors found.
+ */
+static unsigned int
+check_list(const struct dp_conf_members *m, uint32_t cs)
+{
+	unsigned int errors = 0;
+	uint32_t sum = 0;
+
+	if (m->n > t->max_legs || m->n_groups > t->n_workers)
+		return 1;
+	for (uint32_t g = 0; g < m->n_groups; g++) {
+		sum += m->groups[g].count;
+		for (uint32_t i = 0; i < m->groups[g].count && m->groups[g].first + i < m->n; i++) {
+			uint32_t s = m->legs[m->groups[g].first + i];
+			const struct dp_leg_cfg *c = s < t->max_legs ?
+				dp_leg_cfg_load(dp_tables_leg(t, s)) : NULL;
+
+			if (s >= t->max_legs || (c != NULL && (c->leg_id == 0 || c->conf_slot != cs)))
+				errors++;
+		}
+	}
+	return errors + (sum != m->n);
 }
 
 static int
@@ -374,8 +789,8 @@ reader(void *arg)
 				reader_hits[lcore]++;
 			/* (a slot reused by another leg may be seen once, then the key moves) */
 			m = dp_conf_members_load(&t->confs[cfg->conf_slot]);
-			if (m != NULL && m->n > t->max_legs)
-				reader_errors[lcore]++;
+			if (m != NULL)
+				reader_errors[lcore] += check_list(m, cfg->conf_slot);
 		}
 		rte_rcu_qsbr_quiescent(t->rcu, id);
 	}
@@ -385,13 +800,9 @@ reader(void *arg)
 }
 
 static void
-test_readers_during_churn(void)
+readers_start(void)
 {
-	struct dp_leg_spec s;
-	const char *err;
 	unsigned int lcore, n_readers = 0;
-	uint64_t hits = 0, errors = 0;
-	int adds_failed = 0;
 
 	churn_stop = 0;
 	memset(reader_hits, 0, sizeof(reader_hits));
@@ -402,7 +813,34 @@ test_readers_during_churn(void)
 		rte_eal_remote_launch(reader, (void *)(uintptr_t)n_readers++, lcore);
 	}
 	CU_ASSERT_EQUAL_FATAL(n_readers, 2);
+}
 
+/* Stops the readers; the errors they found (hits: legs they found as they should be). */
+static uint64_t
+readers_stop(uint64_t *hits)
+{
+	unsigned int lcore;
+	uint64_t errors = 0;
+
+	churn_stop = 1;
+	rte_eal_mp_wait_lcore();
+	*hits = 0;
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		*hits += reader_hits[lcore];
+		errors += reader_errors[lcore];
+	}
+	return errors;
+}
+
+static void
+test_readers_during_churn(void)
+{
+	struct dp_leg_spec s;
+	const char *err;
+	uint64_t hits, errors;
+	int adds_failed = 0;
+
+	readers_start();
 	for (unsigned int round = 0; round < CHURN_ROUNDS; round++) {
 		uint32_t ssrc = 0xe000 + round % READER_SSRCS;
 
@@ -414,19 +852,98 @@ test_readers_during_churn(void)
 
 			dp_tables_leg_del(t, churn_leg_id(old));
 		}
+		if (round % 4 == 0)
+			dp_tables_reclaim(t);   /* as the control thread does once per loop */
 	}
-	churn_stop = 1;
-	rte_eal_mp_wait_lcore();
-	RTE_LCORE_FOREACH_WORKER(lcore) {
-		hits += reader_hits[lcore];
-		errors += reader_errors[lcore];
-	}
+	errors = readers_stop(&hits);
 	CU_ASSERT_EQUAL(adds_failed, 0);
 	CU_ASSERT_EQUAL(errors, 0);
 	CU_ASSERT(hits > 0);
 	CU_ASSERT_EQUAL(t->n_legs, 8);
+	/* the readers are gone: everything retired is freed, every slot accounted for */
+	dp_tables_reclaim(t);
+	CU_ASSERT_EQUAL(retired_count(), 0);
+	CU_ASSERT_EQUAL(t->pending_legs, 0);
+	CU_ASSERT_EQUAL(free_legs(), t->max_legs - 8);
 	printf("\n  readers found %" PRIu64 " legs while %u legs came and went\n", hits,
 	       CHURN_ROUNDS);
+	for (uint32_t c = 70; c < 73; c++) {
+		uint32_t n;
+
+		dp_tables_conf_del(t, c, &n);
+	}
+	CU_ASSERT_EQUAL(t->n_legs, 0);
+}
+
+static void
+test_readers_during_conference_churn(void)
+{
+	struct dp_leg_spec s;
+	const char *err;
+	uint64_t hits, errors;
+	uint32_t n, removed = 0;
+	int failed = 0;
+
+	/* whole conferences come and go while the readers walk their member lists */
+	readers_start();
+	for (unsigned int round = 0; round < CHURN_ROUNDS / 10; round++) {
+		uint32_t conf = 80 + round % 5;
+
+		for (uint32_t i = 0; i < 12; i++) {
+			uint32_t ssrc = 0xe000 + (round * 12 + i) % READER_SSRCS;
+
+			spec_make(&s, churn_leg_id(ssrc), conf, 40000, ssrc);
+			if (dp_tables_leg_add(t, &s, &err) != DP_OK)
+				failed++;
+		}
+		if (dp_tables_conf_del(t, conf, &n) != DP_OK)
+			failed++;
+		removed += n;
+		if (round % 2 == 0)
+			dp_tables_reclaim(t);
+	}
+	errors = readers_stop(&hits);
+	CU_ASSERT_EQUAL(failed, 0);
+	CU_ASSERT_EQUAL(removed, CHURN_ROUNDS / 10 * 12);
+	CU_ASSERT_EQUAL(errors, 0);
+	CU_ASSERT_EQUAL(t->n_legs, 0);
+	CU_ASSERT_EQUAL(t->n_confs, 0);
+	dp_tables_reclaim(t);
+	CU_ASSERT_EQUAL(retired_count(), 0);
+	CU_ASSERT_EQUAL(free_legs(), t->max_legs);
+	printf("\n  readers found %" PRIu64 " legs while %u conferences came and went\n", hits,
+	       CHURN_ROUNDS / 10);
+}
+
+static void
+test_full_table_waits_for_a_retired_slot(void)
+{
+	struct dp_leg_spec s;
+	const char *err;
+	uint64_t hits;
+	int64_t slot;
+	uint32_t n;
+
+	/* given a full table and running readers */
+	readers_start();
+	for (uint32_t i = 0; i < t->max_legs; i++) {
+		spec_make(&s, 9000 + i, 90, 40000, 0xf000 + i);
+		CU_ASSERT_EQUAL_FATAL(dp_tables_leg_add(t, &s, &err), DP_OK);
+	}
+	slot = slot_of(40000, 0xf000 + 5);
+	/* when one leg goes and another comes before anything is reclaimed */
+	CU_ASSERT_EQUAL(dp_tables_leg_del(t, 9005), DP_OK);
+	CU_ASSERT_EQUAL(t->pending_legs, 1);
+	CU_ASSERT_EQUAL(t->free_leg, UINT32_MAX);
+	spec_make(&s, 9999, 90, 40000, 0xf999);
+	/* then the add waits for the readers and takes the freed slot */
+	CU_ASSERT_EQUAL(dp_tables_leg_add(t, &s, &err), DP_OK);
+	CU_ASSERT_EQUAL(slot_of(40000, 0xf999), slot);
+	CU_ASSERT_EQUAL(t->pending_legs, 0);
+	CU_ASSERT_EQUAL(readers_stop(&hits), 0);
+	CU_ASSERT_EQUAL(dp_tables_conf_del(t, 90, &n), DP_OK);
+	dp_tables_reclaim(t);
+	CU_ASSERT_EQUAL(free_legs(), t->max_legs);
 }
 
 static const struct ut_test writer_tests[] = {
@@ -437,16 +954,39 @@ static const struct ut_test writer_tests[] = {
 	{ "update SSRCs, conference, remote, keys; collision keeps old state", test_update },
 	{ "latch moves the flow entry, stale generation ignored", test_latch_flow },
 	{ "leg ids paged in ascending order with conference filter", test_list_pages },
+	{ "removed leg's and conference's slots reused only after a grace period",
+	  test_removed_slot_reused_only_after_grace_period },
+	{ "replaced configuration and crypto freed only after a grace period",
+	  test_replaced_configuration_freed_only_after_grace_period },
+	{ "refused add and update give back what they took",
+	  test_refused_add_and_update_keep_free_lists_right },
+	{ "conference slot reclaimed during an add keeps the leg free list whole",
+	  test_conference_slot_reclaimed_during_add_keeps_leg_free_list },
+	{ "tables freed with retired objects pending free them all",
+	  test_free_with_retired_objects_frees_them },
+	{ NULL, NULL },
+};
+
+static const struct ut_test big_tests[] = {
+	{ "1000 legs in one conference, deleted at once without waiting for readers",
+	  test_many_legs_in_one_conference },
+	{ "random add/delete/re-add in one conference keeps its member list exact",
+	  test_add_delete_readd_in_one_conference_keeps_members_exact },
 	{ NULL, NULL },
 };
 
 static const struct ut_test churn_tests[] = {
 	{ "lock-free readers during add/delete/re-add", test_readers_during_churn },
+	{ "lock-free readers while whole conferences come and go",
+	  test_readers_during_conference_churn },
+	{ "full table waits one grace period for a retired slot",
+	  test_full_table_waits_for_a_retired_slot },
 	{ NULL, NULL },
 };
 
 static const struct ut_suite suites[] = {
 	{ "dp_table", setup, teardown, writer_tests },
+	{ "dp_table_big", setup_big, teardown, big_tests },
 	{ "dp_table_rcu", setup, teardown, churn_tests },
 	{ NULL, NULL, NULL, NULL },
 };

@@ -1,0 +1,218 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Leg installs through the control socket (perf/README.md, "Leg installs"): starts sluice-dp
+# on net_null (no network, no namespaces), runs sluice-bench-legs against its control socket
+# (N legs installed with W requests in flight, then removed by conference delete), stops the
+# relay and prints each run's figures and the median.
+#
+#   sudo perf/bench_legs.sh                           build build-perf, 3 runs of 20000 legs
+#   sudo perf/bench_legs.sh --no-build --build-dir build-x --legs 50000 --window 128
+#
+# By default net_null receives nothing (no-rx=1), so the worker idles as on a quiet relay
+# and backs off (idle_backoff_us); --rx lets it stream frames in, so the worker is busy all
+# the time while the legs come and go.
+set -euo pipefail
+
+SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=$SRC/build-perf
+DO_BUILD=1
+LEGS=20000
+CONF_SIZE=100
+WINDOW=64
+REPEAT=3
+WORKERS=1
+BACKOFF=50
+RX=0
+LOG_LEVEL=info
+PROFILE=0
+OUT=
+ARGS="$*"
+
+usage() {
+    cat <<EOF
+usage: perf/bench_legs.sh [options]     (as root)
+
+  --build-dir DIR    build folder (default: build-perf in the repository)
+  --no-build         use the build folder as it is (nothing is compiled)
+  --legs N           legs per run (default $LEGS)
+  --conf-size C      legs per conference (default $CONF_SIZE)
+  --window W         requests in flight (default $WINDOW)
+  --repeat N         runs against the same relay; the median is printed (default $REPEAT)
+  --workers N        worker lcores (default $WORKERS); every lcore may run on every CPU
+  --idle-backoff US  workers.idle_backoff_us (default $BACKOFF; 0: workers spin)
+  --rx               net_null streams frames in (workers busy); default: nothing arrives
+  --log-level L      the relay's eal.log_level (default $LOG_LEVEL: a line per leg)
+  --profile          perf record the relay during the first run (perf-legs.txt; perf's
+                     options from PERF_ARGS, default -g: e.g. "--call-graph dwarf")
+  --out DIR          results folder (default perf/out/legs-DATE)
+EOF
+}
+
+die() { printf 'bench-legs: %s\n' "$*" >&2; exit 1; }
+log() { printf 'bench-legs: %s\n' "$*" >&2; }
+
+while [ $# -gt 0 ]; do
+    case $1 in
+    --build-dir) BUILD=$(cd "$2" 2>/dev/null && pwd || echo "$2"); shift 2 ;;
+    --no-build) DO_BUILD=0; shift ;;
+    --legs) LEGS=$2; shift 2 ;;
+    --conf-size) CONF_SIZE=$2; shift 2 ;;
+    --window) WINDOW=$2; shift 2 ;;
+    --repeat) REPEAT=$2; shift 2 ;;
+    --workers) WORKERS=$2; shift 2 ;;
+    --idle-backoff) BACKOFF=$2; shift 2 ;;
+    --rx) RX=1; shift ;;
+    --log-level) LOG_LEVEL=$2; shift 2 ;;
+    --profile) PROFILE=1; shift ;;
+    --out) OUT=$2; shift 2 ;;
+    -h|--help) usage; exit 0 ;;
+    *) usage >&2; exit 1 ;;
+    esac
+done
+[ "$(id -u)" -eq 0 ] || die "run as root (DPDK)"
+command -v python3 > /dev/null || die "python3 is needed to read the JSON"
+[ "$LEGS" -ge 1 ] && [ "$LEGS" -le 4000000 ] || die "--legs: 1..4000000"
+[ "$CONF_SIZE" -ge 1 ] || die "--conf-size: at least 1"
+[ "$REPEAT" -ge 1 ] || die "--repeat: at least 1"
+[ "$WORKERS" -ge 1 ] || die "--workers: at least 1"
+[ "$PROFILE" = 0 ] || command -v perf > /dev/null || die "--profile needs perf"
+
+DP=$BUILD/dataplane/sluice-dp
+BENCH=$BUILD/perf/sluice-bench-legs
+if [ "$DO_BUILD" = 1 ]; then
+    if [ ! -f "$BUILD/build.ninja" ]; then
+        meson setup "$BUILD" "$SRC" --buildtype=release -Dtests=disabled > /dev/null ||
+            die "meson setup $BUILD failed"
+    fi
+    ninja -C "$BUILD" dataplane/sluice-dp perf/sluice-bench-legs > /dev/null ||
+        die "build failed (ninja -C $BUILD)"
+fi
+for f in "$DP" "$BENCH"; do [ -x "$f" ] || die "$f is missing"; done
+
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+OUT=${OUT:-$SRC/perf/out/legs-$STAMP}
+mkdir -p "$OUT"
+WORK=$(mktemp -d /tmp/sluice-legs.XXXXXX)
+PREFIX=sllegs$$
+SOCK=$WORK/dp.sock
+DP_PID=
+PERF_PID=
+
+dp_stop() {
+    [ -n "$DP_PID" ] || return 0
+    kill -TERM "$DP_PID" 2>/dev/null || true
+    for ((i = 0; i < 100; i++)); do
+        kill -0 "$DP_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL "$DP_PID" 2>/dev/null || true
+    wait "$DP_PID" 2>/dev/null || true
+    DP_PID=
+}
+
+cleanup() {
+    local rc=$?
+    [ -z "$PERF_PID" ] || kill -INT "$PERF_PID" 2>/dev/null || true
+    dp_stop
+    [ ! -f "$WORK/dp.log" ] || cp "$WORK/dp.log" "$OUT/dp.log"
+    rm -rf "$WORK" "/var/run/dpdk/$PREFIX"
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Tables with room for every leg of a run, its conferences and SSRCs (each SSRC is two
+# entries, sized by the relay), rounded up.
+CONFS=$(((LEGS + CONF_SIZE - 1) / CONF_SIZE))
+MAX_LEGS=$((LEGS + LEGS / 8 + 64))
+MAX_CONFS=$((CONFS + CONFS / 8 + 64))
+# The relay's memory: hash tables and per-leg state, about 3 KiB a leg, plus the pools.
+MEM_MB=$((512 + MAX_LEGS * 3 / 1024))
+NCPU=$(nproc)
+NULL_ARGS=
+[ "$RX" = 1 ] || NULL_ARGS=",no-rx=1"
+
+cat > "$WORK/dp.conf" <<CONF
+# Written by perf/bench_legs.sh: a relay on net_null for leg installs.
+eal = {
+	lcores = "(0-$WORKERS)@(0-$((NCPU - 1)))";
+	main_lcore = 0;
+	memory_mb = $MEM_MB;
+	hugepages = "off";
+	file_prefix = "$PREFIX";
+	log_level = "$LOG_LEVEL";
+	vdevs = ( "net_null0$NULL_ARGS" );
+};
+ports = ( { name = "null0"; device = "net_null0"; ipv4 = "198.18.1.1/24"; rx_queues = $WORKERS; } );
+media = { udp_ports = [ 40000 ]; };
+workers = { idle_backoff_us = $BACKOFF; };
+memory = { mbufs = 8191; mbuf_cache = 64; };
+tables = { legs = $MAX_LEGS; conferences = $MAX_CONFS; ssrcs = $((LEGS + 64)); };
+control = { socket = "$SOCK"; };
+CONF
+
+"$DP" -c "$WORK/dp.conf" > "$WORK/dp.log" 2>&1 &
+DP_PID=$!
+for ((i = 0; i < 300; i++)); do
+    if [ -S "$SOCK" ] && grep -q "ready:" "$WORK/dp.log"; then break; fi
+    kill -0 "$DP_PID" 2>/dev/null || { tail -n 30 "$WORK/dp.log" >&2; die "sluice-dp exited"; }
+    sleep 0.1
+done
+grep -q "ready:" "$WORK/dp.log" || { tail -n 30 "$WORK/dp.log" >&2; die "sluice-dp did not start"; }
+
+{
+    echo "date: $(date -u +%FT%TZ)"
+    echo "command: perf/bench_legs.sh $ARGS"
+    echo "host: $(uname -n), $NCPU CPUs, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1)"
+    echo "kernel: $(uname -r)"
+    echo "build: $BUILD ($(python3 -c 'import json,sys; o={x["name"]: x["value"] for x in json.load(open(sys.argv[1]))}; print(o["buildtype"])' "$BUILD/meson-info/intro-buildoptions.json" 2>/dev/null || echo '?'))"
+    echo "relay: $WORKERS worker(s), idle_backoff_us $BACKOFF, net_null $([ "$RX" = 1 ] && echo streaming || echo silent), log_level $LOG_LEVEL"
+    echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+} > "$OUT/run.txt"
+
+FAILED=0
+: > "$OUT/results.jsonl"
+for ((r = 1; r <= REPEAT; r++)); do
+    if [ "$PROFILE" = 1 ] && [ "$r" = 1 ]; then
+        perf record ${PERF_ARGS:--g} -o "$OUT/perf-legs.data" -p "$DP_PID" > /dev/null 2>&1 &
+        PERF_PID=$!
+        sleep 0.5
+    fi
+    # Each run uses its own ids: a leg left by a failed run cannot collide.
+    if ! "$BENCH" --socket "$SOCK" --legs "$LEGS" --conf-size "$CONF_SIZE" --window "$WINDOW" \
+        --first-leg $((1 + (r - 1) * LEGS)) --first-conf $((1 + (r - 1) * CONFS)) \
+        --first-ssrc $((0x10000000 + (r - 1) * LEGS)) --dp-pid "$DP_PID" > "$WORK/run.json"; then
+        FAILED=1
+    fi
+    if [ -n "$PERF_PID" ]; then
+        kill -INT "$PERF_PID" 2>/dev/null || true
+        wait "$PERF_PID" 2>/dev/null || true
+        PERF_PID=
+        perf report -i "$OUT/perf-legs.data" --no-children --percent-limit 0.5 --stdio \
+            > "$OUT/perf-legs.txt" 2>/dev/null || true
+    fi
+    python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))))' \
+        "$WORK/run.json" >> "$OUT/results.jsonl" 2>/dev/null || FAILED=1
+done
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/run.txt"
+dp_stop
+
+python3 - "$OUT/results.jsonl" <<'EOF' | tee "$OUT/table.txt"
+import json, statistics, sys
+runs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+if not runs:
+    sys.exit("no run finished")
+cols = [("installs/s", "installs_per_s", 0), ("removes/s", "removes_per_s", 0),
+        ("install us", "install_cpu_us_per_leg", 2), ("remove us", "remove_cpu_us_per_leg", 2)]
+print(f"{'run':>4} {'legs':>7} " + " ".join(f"{c[0]:>11}" for c in cols) + f" {'errors':>7}")
+for i, r in enumerate(runs, 1):
+    print(f"{i:>4} {r['legs']:>7} " + " ".join(f"{r[c[1]]:>11.{c[2]}f}" for c in cols) +
+          f" {r['errors']:>7}")
+print(f"{'med':>4} {runs[0]['legs']:>7} " +
+      " ".join(f"{statistics.median(r[c[1]] for r in runs):>11.{c[2]}f}" for c in cols) +
+      f" {sum(r['errors'] for r in runs):>7}")
+print("(install us, remove us: CPU time of the relay's control thread per leg)")
+EOF
+log "results in $OUT"
+[ "$FAILED" = 0 ] || die "a run failed or reported errors"
