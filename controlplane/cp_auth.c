@@ -23,6 +23,7 @@
 #include "cp_server.h"
 #include "cp_store.h"
 #include "cp_totp.h"
+#include "cp_work.h"
 
 #define TOKEN_BYTES 32
 #define RECOVERY_LEN 10          /* characters of base32: 50 bits */
@@ -257,16 +258,90 @@ check_totp(struct cp_call *c, const char *user, const char *sealed_b64, uint64_t
 	return rc == 0 ? NULL : "bad_credentials";
 }
 
+/* A password verification, on a worker thread: Argon2id would stall the loop. */
+struct pw_job {
+	struct cp_call *c;
+	char encoded[CP_PASSWORD_HASH_MAX];    /* "": unknown user, spend the time anyway */
+	char password[CP_PASSWORD_MAX + 1];
+	char totp_sealed[160];
+	uint64_t last_step;
+	int rc;
+};
+
+static void
+pw_job_free(struct pw_job *j)
+{
+	cp_wipe(j, sizeof(*j));
+	free(j);
+}
+
+static void
+pw_verify(void *arg)
+{
+	struct pw_job *j = arg;
+
+	if (j->encoded[0] == '\0') {
+		cp_password_dummy_verify(j->password);
+		j->rc = -EACCES;
+	} else {
+		j->rc = cp_password_verify(j->encoded, j->password);
+	}
+}
+
+/* After the password: the second factor, then the token, in one script. */
+static void
+pw_verified(void *arg)
+{
+	struct pw_job *j = arg;
+	struct cp_call *c = j->c;
+	const char *user = cp_json_str(c->body, "user", "");
+	char step[24], rc_hash[CP_LOOKUP_HASH_LEN], ttl_s[16], ttl_u[16];
+	const char *argv[6];
+	const char *refusal;
+
+	if (j->rc != 0) {
+		pw_job_free(j);
+		login_failed(c, "bad_credentials");
+		return;
+	}
+	step[0] = '\0';
+	rc_hash[0] = '\0';
+	if (c->recovery) {
+		recovery_hash(c->s, user, cp_json_str(c->body, "recovery_code", ""), rc_hash);
+	} else {
+		refusal = check_totp(c, user, j->totp_sealed, j->last_step);
+		if (refusal != NULL) {
+			pw_job_free(j);
+			login_failed(c, refusal);
+			return;
+		}
+		snprintf(step, sizeof(step), "%llu", (unsigned long long)c->step);
+	}
+	pw_job_free(j);
+	if (cp_auth_new_token(c, c->tokhash) != 0) {
+		cp_call_error(c, 500, "internal", "no randomness");
+		return;
+	}
+	snprintf(ttl_s, sizeof(ttl_s), "%u", c->s->cfg.ttl_session);
+	snprintf(ttl_u, sizeof(ttl_u), "%u", c->s->cfg.ttl_user);
+	argv[0] = user;
+	argv[1] = step;
+	argv[2] = rc_hash;
+	argv[3] = c->tokhash;
+	argv[4] = ttl_s;
+	argv[5] = ttl_u;
+	if (cp_store_call(c->s, CP_S_LOGIN_OK, on_login_ok, c, 6, argv) != 0)
+		cp_call_unavailable(c);
+}
+
 static void
 on_login_pre(struct cp_redis *r, const struct cp_rreply *reply, void *arg)
 {
 	struct cp_call *c = arg;
 	const char *st = cp_store_status(reply);
 	const char *user = cp_json_str(c->body, "user", "");
-	const char *password = cp_json_str(c->body, "password", "");
-	const char *refusal;
-	char step[24], rc_hash[CP_LOOKUP_HASH_LEN], ttl_s[16], ttl_u[16], retry[24];
-	const char *argv[6];
+	char retry[24];
+	struct pw_job *j;
 
 	(void)r;
 	if (st == NULL) {
@@ -283,43 +358,23 @@ on_login_pre(struct cp_redis *r, const struct cp_rreply *reply, void *arg)
 		cp_call_error(c, 429, "locked_out", "too many failed logins; try again later");
 		return;
 	}
-	if (strcmp(st, "ok") != 0) {
-		cp_password_dummy_verify(password);
-		login_failed(c, "bad_credentials");
+	j = calloc(1, sizeof(*j));
+	if (j == NULL) {
+		cp_call_error(c, 500, "internal", "out of memory");
 		return;
 	}
-	if (cp_password_verify(cp_store_str(reply, 1), password) != 0) {
-		login_failed(c, "bad_credentials");
-		return;
+	j->c = c;
+	snprintf(j->password, sizeof(j->password), "%s", cp_json_str(c->body, "password", ""));
+	if (strcmp(st, "ok") == 0) {
+		snprintf(j->encoded, sizeof(j->encoded), "%s", cp_store_str(reply, 1));
+		snprintf(j->totp_sealed, sizeof(j->totp_sealed), "%s", cp_store_str(reply, 2));
+		j->last_step = (uint64_t)cp_store_int(reply, 3);
+		snprintf(c->role, sizeof(c->role), "%s", cp_store_str(reply, 4));
 	}
-	snprintf(c->role, sizeof(c->role), "%s", cp_store_str(reply, 4));
-	step[0] = '\0';
-	rc_hash[0] = '\0';
-	if (c->recovery) {
-		recovery_hash(c->s, user, cp_json_str(c->body, "recovery_code", ""), rc_hash);
-	} else {
-		refusal = check_totp(c, user, cp_store_str(reply, 2),
-				     (uint64_t)cp_store_int(reply, 3));
-		if (refusal != NULL) {
-			login_failed(c, refusal);
-			return;
-		}
-		snprintf(step, sizeof(step), "%llu", (unsigned long long)c->step);
+	if (cp_work_submit(pw_verify, pw_verified, j) != 0) {
+		pw_job_free(j);
+		cp_call_error(c, 503, "unavailable", "too many logins at once; try again");
 	}
-	if (cp_auth_new_token(c, c->tokhash) != 0) {
-		cp_call_error(c, 500, "internal", "no randomness");
-		return;
-	}
-	snprintf(ttl_s, sizeof(ttl_s), "%u", c->s->cfg.ttl_session);
-	snprintf(ttl_u, sizeof(ttl_u), "%u", c->s->cfg.ttl_user);
-	argv[0] = user;
-	argv[1] = step;
-	argv[2] = rc_hash;
-	argv[3] = c->tokhash;
-	argv[4] = ttl_s;
-	argv[5] = ttl_u;
-	if (cp_store_call(c->s, CP_S_LOGIN_OK, on_login_ok, c, 6, argv) != 0)
-		cp_call_unavailable(c);
 }
 
 void

@@ -27,16 +27,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <libconfig.h>
-
 #include "cp_conf.h"
+#include "dp_cfgfile.h"
 #include "dp_proto.h"
 
-#define CONF_MAX_FILE (1u << 20)      /* larger files are refused before parsing */
 #define CONF_SOCK_MAX 107             /* sun_path holds 108 bytes with the NUL */
 #define CONF_HOST_MAX 253             /* a DNS name */
 #define CONF_MAX_DEPTH 8              /* the file needs 2: a group and its suites */
-#define CONF_MSG_LEN 512
 #define CONF_MAX_MSGS 32              /* errors kept for the report; more are counted */
 #define CONF_PATH_LEN 128             /* "section.name" of a setting, names cut short */
 #define CONF_DEFAULT_SUITE "AES_CM_128_HMAC_SHA1_80"
@@ -219,193 +216,13 @@ static const char *const conf_sections[] = {
 
 static const char *const log_words[] = { "error", "warning", "info", "debug" };
 
-struct conf_msg {
-	int line;                     /* 0: none */
-	char text[CONF_MSG_LEN];
-};
-
 struct conf_ctx {
 	struct cp_config cfg;         /* built here; copied out only when valid */
-	const char *name;             /* the file, in messages */
-	unsigned int n_errors;
-	unsigned int n_msgs;
-	struct conf_msg msgs[CONF_MAX_MSGS];
+	struct dp_cfgfile_errs errs;
 	int sec_line[N_SECTIONS];     /* where each section starts; 0: absent */
 	int line[R_COUNT];            /* where each option was set; 0: default */
 	bool bad[R_COUNT];            /* refused: cross checks skip it */
 };
-
-/* ---- messages ---- */
-
-static void conf_err(struct conf_ctx *ctx, int line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void
-conf_err(struct conf_ctx *ctx, int line, const char *fmt, ...)
-{
-	struct conf_msg *m;
-	va_list ap;
-
-	ctx->n_errors++;
-	if (ctx->n_msgs == CONF_MAX_MSGS)
-		return;
-	m = &ctx->msgs[ctx->n_msgs++];
-	m->line = line;
-	va_start(ap, fmt);
-	vsnprintf(m->text, sizeof(m->text), fmt, ap);
-	va_end(ap);
-}
-
-/* Sort key: messages without a line go last. */
-static unsigned int
-msg_key(const struct conf_msg *m)
-{
-	return m->line > 0 ? (unsigned int)m->line : UINT_MAX;
-}
-
-/*
- * Writes the messages into err as "NAME:LINE: text" lines in line order (those without a
- * line last, as "NAME: text"), whole lines while they fit; the first is cut short rather
- * than lost; then how many were left out.
- */
-static void
-conf_flush(const struct conf_ctx *ctx, char *err, size_t err_len)
-{
-	unsigned int order[CONF_MAX_MSGS];
-	unsigned int shown = 0;
-	char line[PATH_MAX + CONF_MSG_LEN + 16];   /* the file name may be long */
-	size_t used = 0;
-
-	if (err == NULL || err_len == 0)
-		return;
-	err[0] = '\0';
-	/* insertion sort, stable: one line's messages keep the order they were found in */
-	for (unsigned int i = 0; i < ctx->n_msgs; i++) {
-		unsigned int j = i;
-
-		while (j > 0 && msg_key(&ctx->msgs[order[j - 1]]) > msg_key(&ctx->msgs[i])) {
-			order[j] = order[j - 1];
-			j--;
-		}
-		order[j] = i;
-	}
-	for (unsigned int i = 0; i < ctx->n_msgs; i++) {
-		const struct conf_msg *m = &ctx->msgs[order[i]];
-		int n;
-
-		if (m->line > 0)
-			n = snprintf(line, sizeof(line), "%s:%d: %s", ctx->name, m->line, m->text);
-		else
-			n = snprintf(line, sizeof(line), "%s: %s", ctx->name, m->text);
-		if (n < 0)
-			break;
-		if ((size_t)n >= sizeof(line))
-			n = (int)sizeof(line) - 1;
-		if (i == 0) {
-			snprintf(err, err_len, "%s", line);
-			used = strlen(err);
-		} else if (used + 1 + (size_t)n < err_len) {
-			err[used++] = '\n';
-			memcpy(err + used, line, (size_t)n + 1);
-			used += (size_t)n;
-		} else {
-			break;
-		}
-		shown++;
-	}
-	if (shown < ctx->n_errors) {
-		int n = snprintf(line, sizeof(line), "%s: %u more errors not shown", ctx->name,
-				 ctx->n_errors - shown);
-
-		if (n > 0 && used > 0 && used + 1 + (size_t)n < err_len) {
-			err[used++] = '\n';
-			memcpy(err + used, line, (size_t)n + 1);
-		}
-	}
-}
-
-/* A value from the file in double quotes, safe on one line of a terminal. */
-static const char *
-conf_quote(const char *s, char *buf, size_t len)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
-
-	buf[o++] = '"';
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		/* room for this byte escaped (4), "..." (3), the quote and the NUL */
-		if (o + 9 > len) {
-			memcpy(buf + o, "...", 3);
-			o += 3;
-			break;
-		}
-		if (c == '"' || c == '\\') {
-			buf[o++] = '\\';
-			buf[o++] = (char)c;
-		} else if (c < 0x20 || c > 0x7e) {
-			buf[o++] = '\\';
-			buf[o++] = 'x';
-			buf[o++] = hex[c >> 4];
-			buf[o++] = hex[c & 0xf];
-		} else {
-			buf[o++] = (char)c;
-		}
-	}
-	buf[o++] = '"';
-	buf[o] = '\0';
-	return buf;
-}
-
-static int
-conf_line(const config_setting_t *s)
-{
-	/* elements of an array carry no line of their own: the array's is close enough */
-	for (; s != NULL; s = config_setting_parent(s))
-		if (config_setting_source_line(s) > 0)
-			return (int)config_setting_source_line(s);
-	return 0;
-}
-
-static const char *
-conf_type_name(int type)
-{
-	switch (type) {
-	case CONFIG_TYPE_GROUP:
-		return "a group";
-	case CONFIG_TYPE_INT:
-	case CONFIG_TYPE_INT64:
-		return "an integer";
-	case CONFIG_TYPE_FLOAT:
-		return "a float";
-	case CONFIG_TYPE_STRING:
-		return "a string";
-	case CONFIG_TYPE_BOOL:
-		return "a boolean";
-	case CONFIG_TYPE_ARRAY:
-		return "an array";
-	case CONFIG_TYPE_LIST:
-		return "a list";
-	default:
-		return "nothing";
-	}
-}
-
-/* Appends "a, b, c" to buf from a list of words. */
-static void
-words_join(char *buf, size_t len, const char *const *words, size_t n)
-{
-	size_t o = strlen(buf);
-
-	for (size_t i = 0; i < n && o < len; i++) {
-		int k = snprintf(buf + o, len - o, "%s%s", i == 0 ? "" : ", ", words[i]);
-
-		if (k < 0)
-			break;
-		o += (size_t)k;
-	}
-}
 
 /* The option name after the section: "port" of "api.port". */
 static const char *
@@ -432,9 +249,7 @@ section_allows(const char *sec, char *buf, size_t len)
 	for (size_t r = 0; r < R_COUNT; r++)
 		if (row_in_section(&conf_rows[r], sec))
 			names[n++] = row_name(&conf_rows[r]);
-	buf[0] = '\0';
-	words_join(buf, len, names, n);
-	return buf;
+	return dp_cfgfile_words(names, n, buf, len);
 }
 
 /* ---- syntax of values ---- */
@@ -601,21 +416,14 @@ check_log_level(const char *s, char *why, size_t whylen)
 	for (size_t i = 0; i < sizeof(log_words) / sizeof(log_words[0]); i++)
 		if (strcmp(s, log_words[i]) == 0)
 			return true;
-	snprintf(why, whylen, "must be one of ");
-	words_join(why, whylen, log_words, sizeof(log_words) / sizeof(log_words[0]));
+	char words[64];
+
+	snprintf(why, whylen, "must be one of %s", dp_cfgfile_words(log_words,
+		 sizeof(log_words) / sizeof(log_words[0]), words, sizeof(words)));
 	return false;
 }
 
 /* ---- options ---- */
-
-static void
-store_uint(void *field, size_t size, uint32_t v)
-{
-	if (size == sizeof(uint16_t))
-		*(uint16_t *)field = (uint16_t)v;
-	else
-		*(uint32_t *)field = v;
-}
 
 static void
 row_default(const struct conf_row *row, struct cp_config *cfg)
@@ -624,7 +432,7 @@ row_default(const struct conf_row *row, struct cp_config *cfg)
 
 	switch (row->kind) {
 	case K_UINT:
-		store_uint(field, row->size, row->def);
+		dp_cfgfile_store_uint(field, row->size, row->def);
 		break;
 	case K_BOOL:
 		*(bool *)field = row->def != 0;
@@ -641,53 +449,43 @@ row_default(const struct conf_row *row, struct cp_config *cfg)
 }
 
 static int
-read_uint(struct conf_ctx *ctx, const struct conf_row *row, const config_setting_t *s,
+read_uint(struct conf_ctx *ctx, const struct conf_row *row, const struct dp_cfgfile_node *s,
 	  char *field)
 {
-	int type = config_setting_type(s);
-	long long v;
+	const struct dp_cfgfile_uint u = {
+		.min = row->min, .max = row->max, .unit = row->unit, .short_range = true,
+	};
+	uint32_t v;
 
-	if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64) {
-		conf_err(ctx, conf_line(s), "%s: must be an integer in %u..%u%s%s%s, not %s",
-			 row->path, row->min, row->max, row->unit != NULL ? " (" : "",
-			 row->unit != NULL ? row->unit : "", row->unit != NULL ? ")" : "",
-			 conf_type_name(type));
+	if (dp_cfgfile_get_uint(&ctx->errs, s, row->path, &u, &v) < 0)
 		return -1;
-	}
-	v = config_setting_get_int64(s);
-	if (v < (long long)row->min || v > (long long)row->max) {
-		conf_err(ctx, conf_line(s), "%s = %lld: must be in %u..%u%s%s%s", row->path, v,
-			 row->min, row->max, row->unit != NULL ? " (" : "",
-			 row->unit != NULL ? row->unit : "", row->unit != NULL ? ")" : "");
-		return -1;
-	}
-	store_uint(field, row->size, (uint32_t)v);
+	dp_cfgfile_store_uint(field, row->size, v);
 	return 0;
 }
 
 static int
-read_str(struct conf_ctx *ctx, const struct conf_row *row, const config_setting_t *s,
+read_str(struct conf_ctx *ctx, const struct conf_row *row, const struct dp_cfgfile_node *s,
 	 char *field)
 {
-	int type = config_setting_type(s);
+	int type = dp_cfgfile_type(s);
 	char why[256], q[96];
 	const char *str;
 	size_t n;
 
-	if (type != CONFIG_TYPE_STRING) {
-		conf_err(ctx, conf_line(s), "%s: must be a string, not %s", row->path,
-			 conf_type_name(type));
+	if (type != DP_CFGFILE_STRING) {
+		dp_cfgfile_err(&ctx->errs, dp_cfgfile_line(s), "%s: must be a string, not %s", row->path,
+			 dp_cfgfile_type_name(type));
 		return -1;
 	}
-	str = config_setting_get_string(s);
+	str = dp_cfgfile_string(s);
 	n = strlen(str);
 	if (n < row->min || n > row->max || n >= row->size) {
-		conf_err(ctx, conf_line(s), "%s = %s: must be %u..%u bytes long", row->path,
-			 conf_quote(str, q, sizeof(q)), row->min, row->max);
+		dp_cfgfile_err(&ctx->errs, dp_cfgfile_line(s), "%s = %s: must be %u..%u bytes long", row->path,
+			 dp_cfgfile_quote(str, q, sizeof(q)), row->min, row->max);
 		return -1;
 	}
 	if (n > 0 && row->str_ok != NULL && !row->str_ok(str, why, sizeof(why))) {
-		conf_err(ctx, conf_line(s), "%s = %s: %s", row->path, conf_quote(str, q, sizeof(q)),
+		dp_cfgfile_err(&ctx->errs, dp_cfgfile_line(s), "%s = %s: %s", row->path, dp_cfgfile_quote(str, q, sizeof(q)),
 			 why);
 		return -1;
 	}
@@ -696,49 +494,49 @@ read_str(struct conf_ctx *ctx, const struct conf_row *row, const config_setting_
 }
 
 static int
-read_suites(struct conf_ctx *ctx, const struct conf_row *row, const config_setting_t *s)
+read_suites(struct conf_ctx *ctx, const struct conf_row *row, const struct dp_cfgfile_node *s)
 {
 	uint8_t suites[CP_CONF_MAX_SUITES] = { 0 };
-	int type = config_setting_type(s);
-	int n = config_setting_length(s);
+	int type = dp_cfgfile_type(s);
+	int n = dp_cfgfile_length(s);
 	char q[96];
 	int rc = 0;
 
-	if (type != CONFIG_TYPE_ARRAY && type != CONFIG_TYPE_LIST) {
-		conf_err(ctx, conf_line(s), "%s: must be a list of suite names such as [ \"%s\" ], "
-			 "not %s", row->path, CONF_DEFAULT_SUITE, conf_type_name(type));
+	if (type != DP_CFGFILE_ARRAY && type != DP_CFGFILE_LIST) {
+		dp_cfgfile_err(&ctx->errs, dp_cfgfile_line(s), "%s: must be a list of suite names such as [ \"%s\" ], "
+			 "not %s", row->path, CONF_DEFAULT_SUITE, dp_cfgfile_type_name(type));
 		return -1;
 	}
 	if (n < 1 || n > CP_CONF_MAX_SUITES) {
-		conf_err(ctx, conf_line(s), "%s: has %d entries, allowed 1..%d", row->path, n,
+		dp_cfgfile_err(&ctx->errs, dp_cfgfile_line(s), "%s: has %d entries, allowed 1..%d", row->path, n,
 			 CP_CONF_MAX_SUITES);
 		return -1;
 	}
 	for (int i = 0; i < n; i++) {
-		const config_setting_t *e = config_setting_get_elem(s, (unsigned int)i);
+		const struct dp_cfgfile_node *e = dp_cfgfile_elem(s, i);
 		const char *name;
 		uint8_t suite;
 
-		if (config_setting_type(e) != CONFIG_TYPE_STRING) {
-			conf_err(ctx, conf_line(e), "%s[%d]: must be a suite name, not %s", row->path,
-				 i, conf_type_name(config_setting_type(e)));
+		if (dp_cfgfile_type(e) != DP_CFGFILE_STRING) {
+			dp_cfgfile_err(&ctx->errs, dp_cfgfile_line(e), "%s[%d]: must be a suite name, not %s", row->path,
+				 i, dp_cfgfile_type_name(dp_cfgfile_type(e)));
 			rc = -1;
 			continue;
 		}
-		name = config_setting_get_string(e);
+		name = dp_cfgfile_string(e);
 		suite = dp_suite_from_name(name);
 		if (suite == DP_SUITE_NONE) {
-			conf_err(ctx, conf_line(e), "%s[%d] = %s: unknown suite; known: "
+			dp_cfgfile_err(&ctx->errs, dp_cfgfile_line(e), "%s[%d] = %s: unknown suite; known: "
 				 "AES_CM_128_HMAC_SHA1_80, AES_CM_128_HMAC_SHA1_32, "
 				 "AEAD_AES_128_GCM, AEAD_AES_256_GCM", row->path, i,
-				 conf_quote(name, q, sizeof(q)));
+				 dp_cfgfile_quote(name, q, sizeof(q)));
 			rc = -1;
 			continue;
 		}
 		for (int j = 0; j < i; j++) {
 			if (suites[j] == suite) {
-				conf_err(ctx, conf_line(e), "%s[%d] = %s: listed twice", row->path, i,
-					 conf_quote(name, q, sizeof(q)));
+				dp_cfgfile_err(&ctx->errs, dp_cfgfile_line(e), "%s[%d] = %s: listed twice", row->path, i,
+					 dp_cfgfile_quote(name, q, sizeof(q)));
 				rc = -1;
 			}
 		}
@@ -753,21 +551,21 @@ read_suites(struct conf_ctx *ctx, const struct conf_row *row, const config_setti
 
 /* Reads one option into ctx->cfg. Returns 0, or -1 (reported). */
 static int
-read_row(struct conf_ctx *ctx, const struct conf_row *row, const config_setting_t *s)
+read_row(struct conf_ctx *ctx, const struct conf_row *row, const struct dp_cfgfile_node *s)
 {
 	char *field = (char *)&ctx->cfg + row->offset;
-	int type = config_setting_type(s);
+	int type = dp_cfgfile_type(s);
 
 	switch (row->kind) {
 	case K_UINT:
 		return read_uint(ctx, row, s, field);
 	case K_BOOL:
-		if (type != CONFIG_TYPE_BOOL) {
-			conf_err(ctx, conf_line(s), "%s: must be true or false, not %s", row->path,
-				 conf_type_name(type));
+		if (type != DP_CFGFILE_BOOL) {
+			dp_cfgfile_err(&ctx->errs, dp_cfgfile_line(s), "%s: must be true or false, not %s", row->path,
+				 dp_cfgfile_type_name(type));
 			return -1;
 		}
-		*(bool *)field = config_setting_get_bool(s) != 0;
+		*(bool *)field = dp_cfgfile_bool(s) != 0;
 		return 0;
 	case K_STR:
 		return read_str(ctx, row, s, field);
@@ -778,13 +576,13 @@ read_row(struct conf_ctx *ctx, const struct conf_row *row, const config_setting_
 }
 
 static void
-read_section(struct conf_ctx *ctx, const char *sec, const config_setting_t *group)
+read_section(struct conf_ctx *ctx, const char *sec, const struct dp_cfgfile_node *group)
 {
-	int n = config_setting_length(group);
+	int n = dp_cfgfile_length(group);
 
 	for (int i = 0; i < n; i++) {
-		const config_setting_t *s = config_setting_get_elem(group, (unsigned int)i);
-		const char *name = s != NULL ? config_setting_name(s) : NULL;
+		const struct dp_cfgfile_node *s = dp_cfgfile_elem(group, i);
+		const char *name = s != NULL ? dp_cfgfile_name(s) : NULL;
 		char path[CONF_PATH_LEN], allowed[512];
 		size_t r;
 
@@ -795,48 +593,16 @@ read_section(struct conf_ctx *ctx, const char *sec, const config_setting_t *grou
 			if (strcmp(conf_rows[r].path, path) == 0)
 				break;
 		if (r == R_COUNT) {
-			conf_err(ctx, conf_line(s), "%s: unknown setting; %s allows %s", path, sec,
-				 section_allows(sec, allowed, sizeof(allowed)));
+			dp_cfgfile_unknown(&ctx->errs, s, path, sec,
+					   section_allows(sec, allowed, sizeof(allowed)));
 			continue;
 		}
-		ctx->line[r] = conf_line(s);
+		ctx->line[r] = dp_cfgfile_line(s);
 		if (read_row(ctx, &conf_rows[r], s) < 0)
 			ctx->bad[r] = true;
 	}
 }
 
-static void
-read_tree(struct conf_ctx *ctx, const config_t *lc)
-{
-	const config_setting_t *root = config_root_setting(lc);
-	int n = config_setting_length(root);
-
-	for (int i = 0; i < n; i++) {
-		const config_setting_t *s = config_setting_get_elem(root, (unsigned int)i);
-		const char *name = s != NULL ? config_setting_name(s) : NULL;
-		char allowed[160] = "";
-		size_t sec;
-
-		if (name == NULL)
-			continue;
-		for (sec = 0; sec < N_SECTIONS; sec++)
-			if (strcmp(conf_sections[sec], name) == 0)
-				break;
-		if (sec == N_SECTIONS) {
-			words_join(allowed, sizeof(allowed), conf_sections, N_SECTIONS);
-			conf_err(ctx, conf_line(s), "%.64s: unknown section; allowed: %s", name,
-				 allowed);
-			continue;
-		}
-		ctx->sec_line[sec] = conf_line(s);
-		if (config_setting_type(s) != CONFIG_TYPE_GROUP) {
-			conf_err(ctx, conf_line(s), "%s: must be a group { ... }, not %s", name,
-				 conf_type_name(config_setting_type(s)));
-			continue;
-		}
-		read_section(ctx, conf_sections[sec], s);
-	}
-}
 
 /* ---- checks across options ---- */
 
@@ -857,7 +623,7 @@ check_required(struct conf_ctx *ctx)
 {
 	for (size_t r = 0; r < R_COUNT; r++)
 		if (conf_rows[r].required && ctx->line[r] == 0)
-			conf_err(ctx, row_line(ctx, (enum conf_row_id)r), "%s: missing; required",
+			dp_cfgfile_err(&ctx->errs, row_line(ctx, (enum conf_row_id)r), "%s: missing; required",
 				 conf_rows[r].path);
 }
 
@@ -883,19 +649,19 @@ check_across(struct conf_ctx *ctx)
 	struct cp_config *cfg = &ctx->cfg;
 
 	if (cfg->redis_tls && !ctx->bad[R_REDIS_SOCKET] && cfg->redis_socket[0] != '\0')
-		conf_err(ctx, row_line(ctx, R_REDIS_TLS), "redis.tls = true: needs redis.host; "
+		dp_cfgfile_err(&ctx->errs, row_line(ctx, R_REDIS_TLS), "redis.tls = true: needs redis.host; "
 			 "TLS is not used over redis.socket (remove one of them)");
 	if (!cfg->redis_tls && !ctx->bad[R_REDIS_TLS]) {
 		if (cfg->redis_ca[0] != '\0')
-			conf_err(ctx, row_line(ctx, R_REDIS_CA), "redis.tls_ca: set, but redis.tls "
+			dp_cfgfile_err(&ctx->errs, row_line(ctx, R_REDIS_CA), "redis.tls_ca: set, but redis.tls "
 				 "is false");
 		if (cfg->redis_servername[0] != '\0')
-			conf_err(ctx, row_line(ctx, R_REDIS_SERVERNAME), "redis.tls_servername: set, "
+			dp_cfgfile_err(&ctx->errs, row_line(ctx, R_REDIS_SERVERNAME), "redis.tls_servername: set, "
 				 "but redis.tls is false");
 	}
 	if (!ctx->bad[R_TTL_GUEST_MAX] && !ctx->bad[R_TTL_CONFERENCE] &&
 	    cfg->ttl_guest_max > cfg->ttl_conference)
-		conf_err(ctx, ctx->line[R_TTL_GUEST_MAX] != 0 ? ctx->line[R_TTL_GUEST_MAX] :
+		dp_cfgfile_err(&ctx->errs, ctx->line[R_TTL_GUEST_MAX] != 0 ? ctx->line[R_TTL_GUEST_MAX] :
 			 row_line(ctx, R_TTL_CONFERENCE), "ttl.guest_token_max = %u: must be at "
 			 "most ttl.conference = %u (a guest token ends with its conference)",
 			 cfg->ttl_guest_max, cfg->ttl_conference);
@@ -903,7 +669,7 @@ check_across(struct conf_ctx *ctx)
 	    !ctx->bad[R_API_PORT] && !ctx->bad[R_METRICS_ADDRESS] && !ctx->bad[R_API_ADDRESS] &&
 	    cfg->metrics_port == cfg->api_port &&
 	    listen_overlap(cfg->metrics_address, cfg->api_address))
-		conf_err(ctx, ctx->line[R_METRICS_PORT] != 0 ? ctx->line[R_METRICS_PORT] :
+		dp_cfgfile_err(&ctx->errs, ctx->line[R_METRICS_PORT] != 0 ? ctx->line[R_METRICS_PORT] :
 			 row_line(ctx, R_API_PORT), "metrics.port = %u: the API listens there "
 			 "too (api.port)", cfg->metrics_port);
 }
@@ -917,212 +683,37 @@ conf_finish(struct cp_config *cfg)
 			 cfg->redis_host);
 }
 
-/* ---- pre-scan ---- */
-
-/*
- * What libconfig 1.5 mishandles, found before it parses, by following its tokens
- * (comments, strings, names, numbers):
- * - a plain integer beyond 32 bits wraps silently (4294967297 would read as 1);
- * - @include opens whatever file it names;
- * - its grammar never frees a string token it stops at on a syntax error. A string is
- *   only valid after '=' or ':', first in a list or array, after ',' inside one, or after
- *   another string; the first one elsewhere is where libconfig's input is cut;
- * - deep nesting can exhaust its parser stack.
- */
-enum scan_tok {
-	T_OTHER,
-	T_ASSIGN,                     /* = or : */
-	T_COMMA,
-	T_OPEN_SEQ,                   /* ( or [ */
-	T_STRING,
-};
-
-struct scan {
-	const char *cut;              /* the first string libconfig would stop at, or NULL */
-	int cut_line;
-	bool seq[CONF_MAX_DEPTH];     /* per open bracket: a list or array (not a group) */
-	unsigned int depth;
-	bool too_deep;
-};
-
-static bool
-is_dec(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static bool
-is_hex(char c)
-{
-	return is_dec(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-static unsigned int
-hex_val(char c)
-{
-	return is_dec(c) ? (unsigned int)(c - '0') :
-	       (unsigned int)((c | 0x20) - 'a' + 10);
-}
-
-/*
- * The number at p (a sign, digits or 0x digits, a fraction or an exponent, an L suffix):
- * returns its end, and reports a plain integer outside the 32 bits libconfig keeps.
- */
-static const char *
-scan_number(struct conf_ctx *ctx, const char *p, int line)
-{
-	const char *start = p;
-	bool neg = *p == '-', over = false;
-	unsigned long long v = 0;
-	size_t digits = 0;
-
-	if (*p == '-' || *p == '+')
-		p++;
-	if (p == start && p[0] == '0' && (p[1] == 'x' || p[1] == 'X') && is_hex(p[2])) {
-		for (p += 2; is_hex(*p); p++) {
-			v = v * 16 + hex_val(*p);
-			over = over || v > 0xffffffffull;
-		}
-	} else {
-		for (; is_dec(*p); p++, digits++) {
-			v = v * 10 + (unsigned long long)(*p - '0');
-			over = over || v > 0xffffffffull;
-		}
-		if (*p == '.' || ((*p == 'e' || *p == 'E') && digits > 0)) {
-			/* a float: libconfig reads it in full, no range to check */
-			if (*p == '.')
-				for (p++; is_dec(*p); p++)
-					;
-			if ((*p == 'e' || *p == 'E') &&
-			    (is_dec(p[1]) || ((p[1] == '+' || p[1] == '-') && is_dec(p[2]))))
-				for (p += 2; is_dec(*p); p++)
-					;
-			return p;
-		}
-		if (digits == 0)
-			return p;
-	}
-	if (*p == 'L')
-		return p[1] == 'L' ? p + 2 : p + 1;
-	if (over || v > (neg ? 0x80000000ull : 0x7fffffffull))
-		conf_err(ctx, line, "%.*s: integer out of 32-bit range (write it with an L "
-			 "suffix if it is meant)", (int)(p - start > 24 ? 24 : p - start), start);
-	return p;
-}
-
-/* Skips a string from its opening quote; returns the position after it. */
-static const char *
-skip_string(const char *p, int *line)
-{
-	for (p++; *p != '\0' && *p != '"'; p++) {
-		if (*p == '\\' && p[1] != '\0')
-			p++;
-		*line += *p == '\n';
-	}
-	return *p == '"' ? p + 1 : p;
-}
-
-static bool
-string_allowed(const struct scan *sc, enum scan_tok prev)
-{
-	bool in_seq = sc->depth > 0 && sc->depth <= CONF_MAX_DEPTH && sc->seq[sc->depth - 1];
-
-	return prev == T_ASSIGN || prev == T_OPEN_SEQ || prev == T_STRING ||
-	       (prev == T_COMMA && in_seq);
-}
-
+/* Walks the parsed file: sections, then the checks across them. */
 static void
-conf_prescan(struct conf_ctx *ctx, const char *text, struct scan *sc)
+read_tree(void *arg, struct dp_cfgfile_node *root)
 {
-	static const char name_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-					 "0123456789_-*";
-	enum scan_tok prev = T_OTHER;
-	const char *p = text;
-	int line = 1;
+	struct conf_ctx *ctx = arg;
+	int n = dp_cfgfile_length(root);
 
-	memset(sc, 0, sizeof(*sc));
-	while (*p != '\0') {
-		char c = *p;
+	for (int i = 0; i < n; i++) {
+		const struct dp_cfgfile_node *s = dp_cfgfile_elem(root, i);
+		const char *name = s != NULL ? dp_cfgfile_name(s) : NULL;
+		char allowed[160];
+		size_t sec;
 
-		if (c == '\n') {
-			line++;
-			p++;
-		} else if (c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v') {
-			p++;
-		} else if (c == '#' || (c == '/' && p[1] == '/')) {
-			p += strcspn(p, "\n");
-		} else if (c == '/' && p[1] == '*') {
-			for (p += 2; *p != '\0' && !(p[0] == '*' && p[1] == '/'); p++)
-				line += *p == '\n';
-			if (*p != '\0')
-				p += 2;
-		} else if (c == '"') {
-			if (sc->cut == NULL && !string_allowed(sc, prev)) {
-				sc->cut = p;
-				sc->cut_line = line;
-			}
-			p = skip_string(p, &line);
-			prev = T_STRING;
-		} else if (c == '@') {
-			conf_err(ctx, line, "@ directives (@include) are not supported: keep the "
-				 "configuration in one file");
-			p++;
-			prev = T_OTHER;
-		} else if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '*') {
-			p += strspn(p, name_chars);
-			prev = T_OTHER;
-		} else if (is_dec(c) || (c == '.' && is_dec(p[1])) ||
-			   ((c == '-' || c == '+') && (is_dec(p[1]) || p[1] == '.'))) {
-			const char *end = scan_number(ctx, p, line);
-
-			p = end > p ? end : p + 1;
-			prev = T_OTHER;
-		} else if (c == '{' || c == '(' || c == '[') {
-			if (sc->depth == CONF_MAX_DEPTH && !sc->too_deep) {
-				conf_err(ctx, line, "nested deeper than %d levels", CONF_MAX_DEPTH);
-				sc->too_deep = true;
-			}
-			if (sc->depth < CONF_MAX_DEPTH)
-				sc->seq[sc->depth] = c != '{';
-			sc->depth++;
-			prev = c == '{' ? T_OTHER : T_OPEN_SEQ;
-			p++;
-		} else if (c == '}' || c == ')' || c == ']') {
-			if (sc->depth > 0)
-				sc->depth--;
-			prev = T_OTHER;
-			p++;
-		} else {
-			prev = c == '=' || c == ':' ? T_ASSIGN : c == ',' ? T_COMMA : T_OTHER;
-			p++;
+		if (name == NULL)
+			continue;
+		for (sec = 0; sec < N_SECTIONS; sec++)
+			if (strcmp(conf_sections[sec], name) == 0)
+				break;
+		if (sec == N_SECTIONS) {
+			dp_cfgfile_err(&ctx->errs, dp_cfgfile_line(s), "%.64s: unknown section; "
+				       "allowed: %s", name, dp_cfgfile_words(conf_sections, N_SECTIONS,
+				       allowed, sizeof(allowed)));
+			continue;
 		}
+		ctx->sec_line[sec] = dp_cfgfile_line(s);
+		if (dp_cfgfile_want_group(&ctx->errs, s, name) < 0)
+			continue;
+		read_section(ctx, conf_sections[sec], s);
 	}
-}
-
-/*
- * Runs libconfig over the text before the first misplaced string: its first error there is
- * the file's first error; if there is none, the string itself is.
- */
-static void
-conf_error_before(struct conf_ctx *ctx, const char *text, const struct scan *sc)
-{
-	size_t n = (size_t)(sc->cut - text);
-	char *head = malloc(n + 1);
-	config_t lc;
-
-	if (head == NULL) {
-		conf_err(ctx, sc->cut_line, "syntax error");
-		return;
-	}
-	memcpy(head, text, n);
-	head[n] = '\0';
-	config_init(&lc);
-	if (config_read_string(&lc, head) != CONFIG_TRUE && config_error_text(&lc) != NULL)
-		conf_err(ctx, config_error_line(&lc), "%s", config_error_text(&lc));
-	else
-		conf_err(ctx, sc->cut_line, "syntax error");
-	config_destroy(&lc);
-	free(head);
+	check_required(ctx);
+	check_across(ctx);
 }
 
 /* ---- entry points ---- */
@@ -1139,9 +730,8 @@ int
 cp_config_parse_string(const char *text, const char *name, struct cp_config *cfg, char *err,
 		       size_t err_len)
 {
+	static const struct dp_cfgfile_syntax syn = { .max_depth = CONF_MAX_DEPTH };
 	struct conf_ctx *ctx;
-	struct scan sc;
-	config_t lc;
 	int rc;
 
 	if (err != NULL && err_len > 0)
@@ -1160,31 +750,16 @@ cp_config_parse_string(const char *text, const char *name, struct cp_config *cfg
 			snprintf(err, err_len, "%s: out of memory", name);
 		return -EINVAL;
 	}
-	ctx->name = name;
+	dp_cfgfile_errs_init(&ctx->errs, name, CONF_MAX_MSGS);
 	cp_config_defaults(&ctx->cfg);
+	dp_cfgfile_parse(&ctx->errs, text, &syn, read_tree, ctx);
 
-	conf_prescan(ctx, text, &sc);
-	if (ctx->n_errors == 0 && sc.cut != NULL) {
-		conf_error_before(ctx, text, &sc);
-	} else if (ctx->n_errors == 0) {
-		config_init(&lc);
-		if (config_read_string(&lc, text) != CONFIG_TRUE) {
-			conf_err(ctx, config_error_line(&lc), "%s", config_error_text(&lc) != NULL ?
-				 config_error_text(&lc) : "syntax error");
-		} else {
-			read_tree(ctx, &lc);
-			check_required(ctx);
-			check_across(ctx);
-		}
-		config_destroy(&lc);
-	}
-
-	rc = ctx->n_errors > 0 ? -EINVAL : 0;
+	rc = ctx->errs.n_errors > 0 ? -EINVAL : 0;
 	if (rc == 0) {
 		conf_finish(&ctx->cfg);
 		memcpy(cfg, &ctx->cfg, sizeof(*cfg));
 	} else {
-		conf_flush(ctx, err, err_len);
+		dp_cfgfile_flush(&ctx->errs, err, err_len);
 	}
 	free(ctx);
 	return rc;
@@ -1193,10 +768,8 @@ cp_config_parse_string(const char *text, const char *name, struct cp_config *cfg
 int
 cp_config_load(const char *path, struct cp_config *cfg, char *err, size_t err_len)
 {
-	size_t got = 0;
-	struct stat st;
 	char *text;
-	int fd, rc;
+	int rc;
 
 	if (err != NULL && err_len > 0)
 		err[0] = '\0';
@@ -1205,44 +778,9 @@ cp_config_load(const char *path, struct cp_config *cfg, char *err, size_t err_le
 			snprintf(err, err_len, "no configuration file given");
 		return -EINVAL;
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		if (err != NULL && err_len > 0)
-			snprintf(err, err_len, "%s: cannot open: %s", path, strerror(errno));
+	text = dp_cfgfile_read(path, err, err_len);
+	if (text == NULL)
 		return -EINVAL;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (off_t)CONF_MAX_FILE) {
-		if (err != NULL && err_len > 0)
-			snprintf(err, err_len, "%s: not a regular file of at most %u bytes", path,
-				 CONF_MAX_FILE);
-		close(fd);
-		return -EINVAL;
-	}
-	text = malloc((size_t)st.st_size + 1);
-	if (text == NULL) {
-		if (err != NULL && err_len > 0)
-			snprintf(err, err_len, "%s: out of memory", path);
-		close(fd);
-		return -EINVAL;
-	}
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, text + got, (size_t)st.st_size - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	close(fd);
-	text[got] = '\0';
-	if (got != (size_t)st.st_size || strlen(text) != got) {
-		if (err != NULL && err_len > 0)
-			snprintf(err, err_len, "%s: %s", path, got != (size_t)st.st_size ?
-				 "short read" : "contains a NUL byte");
-		free(text);
-		return -EINVAL;
-	}
 	rc = cp_config_parse_string(text, path, cfg, err, err_len);
 	free(text);
 	return rc;

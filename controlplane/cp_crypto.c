@@ -237,42 +237,54 @@ cp_hex_encode(const void *in, size_t len, char *out, size_t cap)
 	return (int)(2 * len);
 }
 
-/* The value of a hex digit; *bad gets all ones when c is not one. */
-static unsigned int
-hex_value(unsigned int c, unsigned int *bad)
+/* ---- digits of a power-of-two radix, in constant time ---- */
+
+const struct cp_alphabet cp_alphabet_hex = {
+	.bits = 4, .n = 3, .r = { { '0', '9', 0 }, { 'a', 'f', 10 }, { 'A', 'F', 10 } },
+};
+static const struct cp_alphabet alphabet_b64 = {
+	.bits = 6, .n = 5,
+	.r = { { 'A', 'Z', 0 }, { 'a', 'z', 26 }, { '0', '9', 52 }, { '+', '+', 62 },
+	       { '/', '/', 63 } },
+};
+static const struct cp_alphabet alphabet_b64url = {
+	.bits = 6, .n = 5,
+	.r = { { 'A', 'Z', 0 }, { 'a', 'z', 26 }, { '0', '9', 52 }, { '-', '-', 62 },
+	       { '_', '_', 63 } },
+};
+
+int
+cp_radix_decode(const struct cp_alphabet *a, const char *in, size_t n, uint8_t *out)
 {
-	unsigned int m, v = 0, ok = 0;
+	unsigned int acc = 0, bits = 0, bad = 0;
+	size_t o = 0;
 
-	m = ct_in(c, '0', '9');
-	v |= m & (c - '0');
-	ok |= m;
-	m = ct_in(c, 'a', 'f');
-	v |= m & (c - 'a' + 10);
-	ok |= m;
-	m = ct_in(c, 'A', 'F');
-	v |= m & (c - 'A' + 10);
-	ok |= m;
-	*bad |= ~ok;
-	return v & 0xf;
-}
+	for (size_t i = 0; i < n; i++) {
+		unsigned int c = (unsigned char)in[i], v = 0, ok = 0;
 
-/* Decodes exactly n hex digits into n / 2 bytes (n even, out big enough). */
-static int
-hex_decode_n(const char *in, size_t n, uint8_t *out)
-{
-	unsigned int bad = 0;
+		/* Every range is tested for every character: timing says nothing of the text. */
+		for (unsigned int j = 0; j < a->n; j++) {
+			unsigned int m = ct_in(c, a->r[j].lo, a->r[j].hi);
 
-	for (size_t i = 0; i < n / 2; i++) {
-		unsigned int hi = hex_value((unsigned char)in[2 * i], &bad);
-		unsigned int lo = hex_value((unsigned char)in[2 * i + 1], &bad);
-
-		out[i] = (uint8_t)(hi << 4 | lo);
+			v |= m & (c - a->r[j].lo + a->r[j].first);
+			ok |= m;
+		}
+		bad |= ~ok;
+		acc = (acc << a->bits | (v & ((1u << a->bits) - 1))) & 0xfff;
+		bits += a->bits;
+		if (bits >= 8) {
+			bits -= 8;
+			out[o++] = (uint8_t)(acc >> bits);
+		}
 	}
+	/* The bits left after the last byte must be zero (one text per value). */
+	bad |= acc & ((1u << bits) - 1);
+	cp_wipe(&acc, sizeof(acc));
 	if (bad != 0) {
-		cp_wipe(out, n / 2);
+		cp_wipe(out, o);
 		return -EINVAL;
 	}
-	return (int)(n / 2);
+	return (int)o;
 }
 
 int
@@ -287,7 +299,7 @@ cp_hex_decode(const char *in, uint8_t *out, size_t cap)
 		return -EINVAL;
 	if (n / 2 > cap || (n > 0 && out == NULL))
 		return -ENOSPC;
-	return hex_decode_n(in, n, out);
+	return cp_radix_decode(&cp_alphabet_hex, in, n, out);
 }
 
 /* ---- base64 (RFC 4648 §4 and §5) ---- */
@@ -303,30 +315,6 @@ b64_char(unsigned int v, bool url)
 	c |= ct_eq(v, 62) & (url ? '-' : '+');
 	c |= ct_eq(v, 63) & (url ? '_' : '/');
 	return (char)c;
-}
-
-static unsigned int
-b64_value(unsigned int c, bool url, unsigned int *bad)
-{
-	unsigned int m, v = 0, ok = 0;
-
-	m = ct_in(c, 'A', 'Z');
-	v |= m & (c - 'A');
-	ok |= m;
-	m = ct_in(c, 'a', 'z');
-	v |= m & (c - 'a' + 26);
-	ok |= m;
-	m = ct_in(c, '0', '9');
-	v |= m & (c - '0' + 52);
-	ok |= m;
-	m = ct_eq(c, url ? '-' : '+');
-	v |= m & 62;
-	ok |= m;
-	m = ct_eq(c, url ? '_' : '/');
-	v |= m & 63;
-	ok |= m;
-	*bad |= ~ok;
-	return v & 0x3f;
 }
 
 static int
@@ -360,30 +348,6 @@ b64_encode(const void *in, size_t len, char *out, size_t cap, bool url)
 	return (int)o;
 }
 
-/* Decodes n alphabet characters; the bits left over at the end must be zero. */
-static int
-b64_decode_n(const char *in, size_t n, uint8_t *out, bool url)
-{
-	unsigned int acc = 0, bits = 0, bad = 0;
-	size_t o = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		acc = (acc << 6 | b64_value((unsigned char)in[i], url, &bad)) & 0xfff;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (uint8_t)(acc >> bits);
-		}
-	}
-	bad |= acc & ((1u << bits) - 1);
-	cp_wipe(&acc, sizeof(acc));
-	if (bad != 0) {
-		cp_wipe(out, o);
-		return -EINVAL;
-	}
-	return (int)o;
-}
-
 int
 cp_b64_encode(const void *in, size_t len, char *out, size_t cap)
 {
@@ -407,7 +371,7 @@ cp_b64_decode(const char *in, uint8_t *out, size_t cap)
 	/* Any other '=' is outside the alphabet and fails below. */
 	if (n / 4 * 3 - pad > cap || out == NULL)
 		return -ENOSPC;
-	return b64_decode_n(in, n - pad, out, false);
+	return cp_radix_decode(&alphabet_b64, in, n - pad, out);
 }
 
 int
@@ -430,7 +394,7 @@ cp_b64url_decode(const char *in, uint8_t *out, size_t cap)
 		return 0;
 	if (n * 6 / 8 > cap || out == NULL)
 		return -ENOSPC;
-	return b64_decode_n(in, n, out, true);
+	return cp_radix_decode(&alphabet_b64url, in, n, out);
 }
 
 /* ---- keyring ---- */
@@ -501,7 +465,7 @@ parse_key_line(const char *p, size_t n, unsigned int line, struct cp_keyring *ri
 		snprintf(msg, sizeof(msg), "more than %d keys", CP_KEYRING_MAX);
 		return ring_fail(err, err_len, line, msg, -EINVAL);
 	}
-	if (hex_decode_n(p + start, KEY_HEX_LEN, ring->key[ring->n]) != CP_KEY_LEN)
+	if (cp_radix_decode(&cp_alphabet_hex, p + start, KEY_HEX_LEN, ring->key[ring->n]) != CP_KEY_LEN)
 		return ring_fail(err, err_len, line, "key is not hex", -EINVAL);
 	ring->id[ring->n++] = (uint8_t)id;
 	return 0;

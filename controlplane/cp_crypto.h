@@ -57,6 +57,25 @@ int cp_hmac(int md, const void *key, size_t key_len, const void *data, size_t le
 int cp_hex_encode(const void *in, size_t len, char *out, size_t cap);
 /* Hex (either case) to bytes; returns the byte count or -EINVAL / -ENOSPC. */
 int cp_hex_decode(const char *in, uint8_t *out, size_t cap);
+/*
+ * Digits of a power-of-two radix (hex, base32, base64): each range lo..hi of characters
+ * stands for the values first, first + 1, ... A decoder tests every range for every
+ * character, so its time does not depend on the text (keys pass through it).
+ */
+struct cp_alphabet {
+	unsigned int bits;            /* per digit: 4, 5 or 6 */
+	unsigned int n;               /* ranges used */
+	struct {
+		unsigned char lo, hi, first;
+	} r[5];
+};
+extern const struct cp_alphabet cp_alphabet_hex;
+/*
+ * Decodes n digits (no padding) into out, which holds n * bits / 8 bytes; bits left over
+ * after the last byte must be zero. Returns the byte count, or -EINVAL (out wiped).
+ */
+int cp_radix_decode(const struct cp_alphabet *a, const char *in, size_t n, uint8_t *out);
+
 /* Standard base64 with padding (RFC 4648 §4), as SDES inline keys use. NUL-terminated. */
 int cp_b64_encode(const void *in, size_t len, char *out, size_t cap);
 /* Strict: padding required, no whitespace, no trailing bits set. Returns the byte count. */

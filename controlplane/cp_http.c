@@ -25,8 +25,11 @@
 #include "cp_http.h"
 #include "cp_log.h"
 
-/* Bodies above this never reach memory as a whole: evhttp refuses them itself. */
+/* Requests above these multiples of the limits never reach memory as a whole: evhttp
+ * refuses them itself (a plain 413 or 400); between a limit and its multiple, the reply is
+ * the API's JSON error. */
 #define HARD_BODY_FACTOR 4
+#define HARD_HEADER_FACTOR 2
 
 struct cp_http {
 	struct evhttp *http;
@@ -235,15 +238,19 @@ take_body(struct cp_req *r)
 	return 0;
 }
 
+/* The count of request headers and their size as sent ("Name: value\r\n"). */
 static unsigned int
-header_count(struct evhttp_request *er)
+header_count(struct evhttp_request *er, size_t *bytes)
 {
 	struct evkeyvalq *q = evhttp_request_get_input_headers(er);
 	struct evkeyval *kv;
 	unsigned int n = 0;
 
-	TAILQ_FOREACH(kv, q, next)
+	*bytes = 0;
+	TAILQ_FOREACH(kv, q, next) {
 		n++;
+		*bytes += strlen(kv->key) + strlen(kv->value) + 4;
+	}
 	return n;
 }
 
@@ -255,6 +262,7 @@ on_request(struct evhttp_request *er, void *arg)
 	struct cp_req *r = calloc(1, sizeof(*r));
 	char *peer = NULL;
 	uint16_t port = 0;
+	size_t hdr_bytes;
 
 	if (r == NULL) {
 		evhttp_send_error(er, 500, NULL);
@@ -274,8 +282,9 @@ on_request(struct evhttp_request *er, void *arg)
 				   sizeof(one));
 	}
 	snprintf(r->client, sizeof(r->client), "%s", peer != NULL ? peer : "");
-	if (header_count(er) > h->opts.max_headers) {
-		cp_req_reply_error(r, 431, "too_many_headers", "too many request headers");
+	if (header_count(er, &hdr_bytes) > h->opts.max_headers ||
+	    hdr_bytes > h->opts.max_header_bytes) {
+		cp_req_reply_error(r, 431, "too_many_headers", "too many or too large headers");
 		return;
 	}
 	if (evbuffer_get_length(evhttp_request_get_input_buffer(er)) > h->opts.max_body) {
@@ -312,7 +321,7 @@ cp_http_new(struct event_base *base, const struct cp_http_opts *opts, cp_http_ha
 	}
 	if (h->tls != NULL)
 		evhttp_set_bevcb(h->http, tls_bev, h);
-	evhttp_set_max_headers_size(h->http, opts->max_header_bytes);
+	evhttp_set_max_headers_size(h->http, (ev_ssize_t)opts->max_header_bytes * HARD_HEADER_FACTOR);
 	evhttp_set_max_body_size(h->http, (ev_ssize_t)opts->max_body * HARD_BODY_FACTOR + 1024);
 	evhttp_set_timeout(h->http, (int)opts->timeout_s);
 	evhttp_set_allowed_methods(h->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |

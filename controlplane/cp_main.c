@@ -31,9 +31,15 @@
 #include "cp_server.h"
 #include "cp_store.h"
 #include "cp_tls.h"
+#include "cp_work.h"
 
 #define EXIT_CONFIG 1
 #define EXIT_START 2
+
+/* Password hashing off the loop: one thread a core of this size of machine, and a bound
+ * on logins waiting, beyond which they get 503. */
+#define WORK_THREADS 2
+#define WORK_QUEUE 64
 
 static const char *version = "0.1.0";
 
@@ -265,6 +271,7 @@ start(struct daemon *d, char *err, size_t err_len)
 		.max_header_bytes = 8192,
 		.timeout_s = 10,
 	};
+	int rc;
 
 	s->base = event_base_new();
 	if (s->base == NULL || cp_store_init() != 0) {
@@ -278,6 +285,11 @@ start(struct daemon *d, char *err, size_t err_len)
 	    event_add(d->sig_int, NULL) != 0 || event_add(d->sig_term, NULL) != 0 ||
 	    event_add(d->sig_hup, NULL) != 0) {
 		snprintf(err, err_len, "cannot install signal handlers");
+		return -1;
+	}
+	rc = cp_work_start(s->base, WORK_THREADS, WORK_QUEUE);
+	if (rc != 0) {
+		snprintf(err, err_len, "cannot start worker threads: %s", strerror(-rc));
 		return -1;
 	}
 	s->api = cp_http_new(s->base, &api, cp_api_handle, s, err, err_len);
@@ -304,6 +316,7 @@ stop(struct daemon *d)
 	struct cp_server *s = &d->s;
 
 	cp_relay_stop(s);
+	cp_work_stop();
 	cp_http_free(s->api);
 	cp_http_free(s->metrics);
 	cp_dp_free(s->dp);

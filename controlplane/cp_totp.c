@@ -29,12 +29,6 @@ ct_lt(unsigned int a, unsigned int b)
 	return 0u - ((a - b) >> 31);
 }
 
-static unsigned int
-ct_in(unsigned int c, unsigned int lo, unsigned int hi)
-{
-	return ~ct_lt(c, lo) & ~ct_lt(hi, c);
-}
-
 /* ---- HOTP / TOTP ---- */
 
 int
@@ -144,23 +138,9 @@ b32_char(unsigned int v)
 	return (char)('A' + v - (~ct_lt(v, 26) & ('A' + 26 - '2')));
 }
 
-static unsigned int
-b32_value(unsigned int c, unsigned int *bad)
-{
-	unsigned int m, v = 0, ok = 0;
-
-	m = ct_in(c, 'A', 'Z');
-	v |= m & (c - 'A');
-	ok |= m;
-	m = ct_in(c, 'a', 'z');
-	v |= m & (c - 'a');
-	ok |= m;
-	m = ct_in(c, '2', '7');
-	v |= m & (c - '2' + 26);
-	ok |= m;
-	*bad |= ~ok;
-	return v & 0x1f;
-}
+static const struct cp_alphabet alphabet_b32 = {
+	.bits = 5, .n = 3, .r = { { 'A', 'Z', 0 }, { 'a', 'z', 0 }, { '2', '7', 26 } },
+};
 
 int
 cp_base32_encode(const uint8_t *in, size_t len, char *out, size_t cap)
@@ -193,8 +173,7 @@ cp_base32_encode(const uint8_t *in, size_t len, char *out, size_t cap)
 int
 cp_base32_decode(const char *in, uint8_t *out, size_t cap)
 {
-	unsigned int acc = 0, bits = 0, bad = 0;
-	size_t n, data, pad, o = 0;
+	size_t n, data, pad;
 
 	if (in == NULL)
 		return -EINVAL;
@@ -219,22 +198,7 @@ cp_base32_decode(const char *in, uint8_t *out, size_t cap)
 	}
 	if (data * 5 / 8 > cap || (data > 0 && out == NULL))
 		return -ENOSPC;
-	for (size_t i = 0; i < data; i++) {
-		acc = (acc << 5 | b32_value((unsigned char)in[i], &bad)) & 0xfff;
-		bits += 5;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (uint8_t)(acc >> bits);
-		}
-	}
-	/* The bits left after the last byte must be zero (one text per value). */
-	bad |= acc & ((1u << bits) - 1);
-	cp_wipe(&acc, sizeof(acc));
-	if (bad != 0) {
-		cp_wipe(out, o);
-		return -EINVAL;
-	}
-	return (int)o;
+	return cp_radix_decode(&alphabet_b32, in, data, out);
 }
 
 /* ---- otpauth:// ---- */

@@ -2,7 +2,7 @@
 /*
  * What the commands of sluicectl share: the invocation context, the command table entry,
  * exit codes, error reporting (human text on stderr; in --json mode also a JSON error
- * document on stdout) and aligned tables.
+ * document on stdout), option and operand parsing, and aligned tables.
  *
  * Each group of commands (dp: the dataplane's socket; api: sluice-cp's HTTPS API) exports a
  * table of struct ctl_cmd terminated by { NULL }; sluicectl.c lists the tables.
@@ -53,6 +53,7 @@ struct ctl_cmd {
 	const char *help;             /* option lines for `COMMAND --help`, or NULL */
 	/* argv[0] is the last command word; returns an exit code */
 	int (*run)(struct ctl_ctx *ctx, int argc, char **argv);
+	const void *spec;             /* what a run shared by several commands needs, or NULL */
 };
 
 extern const struct ctl_cmd ctl_dp_cmds[];
@@ -64,6 +65,34 @@ extern const struct ctl_cmd ctl_api_cmds[];
  */
 int ctl_fail(const struct ctl_ctx *ctx, int exit_code, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+
+/* ---- arguments, shared by the command groups ---- */
+
+/* Reports a usage error, "MESSAGE (see: sluicectl WORDS --help)"; returns CTL_EXIT_USAGE. */
+int ctl_usage_fail(const struct ctl_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Reports a reply that does not say what it should ("malformed reply: what"). */
+int ctl_protocol_fail(const struct ctl_ctx *ctx, const char *what);
+
+/* Starts getopt_long over a command's argv (argv[0] is its last word), silently. */
+void ctl_getopt_reset(void);
+/* Reports what getopt_long returned o ('?' or ':') for; returns CTL_EXIT_USAGE. */
+int ctl_getopt_fail(const struct ctl_ctx *ctx, int o, char **argv);
+/* For a command without options: any option is refused; optind ends at the operands. */
+int ctl_no_options(const struct ctl_ctx *ctx, int argc, char **argv);
+/*
+ * The operands after the options: exactly n, named by names (for messages). The value of an
+ * extra operand is shown unless quiet (it may be a password typed in the wrong place).
+ */
+int ctl_operands(const struct ctl_ctx *ctx, int argc, char **argv, int n,
+		 const char *const *names, bool quiet);
+
+/* Decimal (or 0x-hex when hex) without sign or blanks, in min..max; 0 or -1. */
+int ctl_parse_u32(const char *s, bool hex, uint32_t min, uint32_t max, uint32_t *out);
+/* An id 1..4294967295 named what in the message; 0 or CTL_EXIT_USAGE (reported). */
+int ctl_parse_id(const struct ctl_ctx *ctx, const char *what, const char *s, uint32_t *out);
+/* The SRTP suites' names, "A, B, ...", for messages. */
+const char *ctl_suite_list(void);
 
 /* Prints one JSON document on stdout (indented, or on one line) and frees it. */
 void ctl_json_print(json_t *doc, bool one_line);

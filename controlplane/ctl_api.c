@@ -107,29 +107,6 @@ api_init(const struct ctl_ctx *ctx)
 
 /* ---- arguments ---- */
 
-static int usage_fail(const struct ctl_ctx *ctx, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int
-usage_fail(const struct ctl_ctx *ctx, const char *fmt, ...)
-{
-	char msg[384];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return ctl_fail(ctx, CTL_EXIT_USAGE, CTL_CODE_USAGE, "%s (see: sluicectl %s --help)",
-			msg, ctx->cmd->words);
-}
-
-static void
-getopt_reset(void)
-{
-	optind = 0;                   /* glibc: start over, argv[0] is the command word */
-	opterr = 0;
-}
-
 /* The long name of option value o in opts, for messages that must not show its argument. */
 static const char *
 opt_name(const struct option *opts, int o)
@@ -138,16 +115,6 @@ opt_name(const struct option *opts, int o)
 		if (opts->val == o)
 			return opts->name;
 	return "?";
-}
-
-static int
-getopt_fail(const struct ctl_ctx *ctx, int o, char **argv)
-{
-	const char *arg = argv[optind - 1];
-
-	if (o == ':')
-		return usage_fail(ctx, "%s needs a value", arg);
-	return usage_fail(ctx, "unknown option %s", arg);
 }
 
 /*
@@ -160,63 +127,18 @@ opt_once(const struct ctl_ctx *ctx, const struct option *opts, int o, uint32_t *
 	uint32_t bit = 1u << (o & 31);
 
 	if ((*given & bit) != 0)
-		return usage_fail(ctx, "--%s is given twice", opt_name(opts, o));
+		return ctl_usage_fail(ctx, "--%s is given twice", opt_name(opts, o));
 	*given |= bit;
 	return 0;
-}
-
-/*
- * The operands after the options: exactly n, named by names (for messages). The value of an
- * extra operand is shown unless quiet (it may be a password typed in the wrong place).
- */
-static int
-operands(const struct ctl_ctx *ctx, int argc, char **argv, int n, const char *const *names,
-	 bool quiet)
-{
-	int have = argc - optind;
-
-	if (have < n)
-		return usage_fail(ctx, "%s is missing", names[have]);
-	if (have > n) {
-		if (quiet)
-			return usage_fail(ctx, "unexpected argument after %s", names[n - 1]);
-		return usage_fail(ctx, "unexpected argument \"%s\"", argv[optind + n]);
-	}
-	return 0;
-}
-
-/* Decimal without sign or blanks, in min..max. */
-static int
-parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
-{
-	unsigned long long v;
-	char *end;
-
-	if (s[0] < '0' || s[0] > '9')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return -1;
-	*out = (uint32_t)v;
-	return 0;
-}
-
-static int
-parse_id(const struct ctl_ctx *ctx, const char *what, const char *s, uint32_t *out)
-{
-	if (parse_u32(s, 1, UINT32_MAX, out) == 0)
-		return 0;
-	return usage_fail(ctx, "%s must be a number from 1 to 4294967295, not \"%s\"", what, s);
 }
 
 static int
 parse_count(const struct ctl_ctx *ctx, const char *opt, const char *s, uint32_t max,
 	    uint32_t *out)
 {
-	if (parse_u32(s, 1, max, out) == 0)
+	if (ctl_parse_u32(s, false, 1, max, out) == 0)
 		return 0;
-	return usage_fail(ctx, "--%s must be a number from 1 to %" PRIu32 ", not \"%s\"", opt,
+	return ctl_usage_fail(ctx, "--%s must be a number from 1 to %" PRIu32 ", not \"%s\"", opt,
 			  max, s);
 }
 
@@ -243,7 +165,7 @@ check_name(const struct ctl_ctx *ctx, const char *what, const char *s)
 {
 	if (name_valid(s))
 		return 0;
-	return usage_fail(ctx, "%s must be 1 to 64 of A-Z a-z 0-9 . _ @ -", what);
+	return ctl_usage_fail(ctx, "%s must be 1 to 64 of A-Z a-z 0-9 . _ @ -", what);
 }
 
 /*
@@ -891,12 +813,6 @@ api_call_doc(const struct ctl_ctx *ctx, const char *method, const char *path, js
 	return rc;
 }
 
-static int
-protocol_fail(const struct ctl_ctx *ctx, const char *what)
-{
-	return ctl_fail(ctx, CTL_EXIT_CONN, CTL_CODE_PROTOCOL, "malformed reply: %s", what);
-}
-
 /* ---- human output ---- */
 
 static const char *
@@ -1167,17 +1083,13 @@ qr_print(const char *text)
 	return 0;
 }
 
-/* ---- login, logout ---- */
+/* ---- options and operands ---- */
 
 enum {
 	OPT_FIRST = 256,
 	OPT_PASSWORD_FILE = OPT_FIRST, OPT_TOTP, OPT_RECOVERY, OPT_TOKEN_OUT, OPT_ROLE, OPT_NO_QR,
 	OPT_NAME, OPT_MAX_LEGS, OPT_TTL, OPT_USES, OPT_SSRCS, OPT_SUITE, OPT_SEND_ONLY,
 	OPT_RECV_ONLY,
-};
-
-static const struct option no_options[] = {
-	{ NULL, 0, NULL, 0 },
 };
 
 static const struct option login_options[] = {
@@ -1187,6 +1099,244 @@ static const struct option login_options[] = {
 	{ "token-out", required_argument, NULL, OPT_TOKEN_OUT },
 	{ NULL, 0, NULL, 0 },
 };
+
+static const struct option user_add_options[] = {
+	{ "role", required_argument, NULL, OPT_ROLE },
+	{ "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
+	{ "no-qr", no_argument, NULL, OPT_NO_QR },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const struct option qr_options[] = {
+	{ "no-qr", no_argument, NULL, OPT_NO_QR },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const struct option conf_create_options[] = {
+	{ "name", required_argument, NULL, OPT_NAME },
+	{ "max-legs", required_argument, NULL, OPT_MAX_LEGS },
+	{ "ttl", required_argument, NULL, OPT_TTL },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const struct option token_guest_options[] = {
+	{ "uses", required_argument, NULL, OPT_USES },
+	{ "ttl", required_argument, NULL, OPT_TTL },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const struct option leg_join_options[] = {
+	{ "ssrcs", required_argument, NULL, OPT_SSRCS },
+	{ "suite", required_argument, NULL, OPT_SUITE },
+	{ "send-only", no_argument, NULL, OPT_SEND_ONLY },
+	{ "recv-only", no_argument, NULL, OPT_RECV_ONLY },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* The operands of a command of one request. */
+enum api_operands {
+	OPERANDS_NONE,
+	OPERANDS_NAME,                /* NAME */
+	OPERANDS_NAME_ROLE,           /* NAME ROLE: ROLE goes into the body */
+	OPERANDS_CONF,                /* CONF_ID */
+	OPERANDS_CONF_LEG,            /* CONF_ID LEG_ID */
+};
+
+/* What a command was given: its options, operands and the request's body. */
+struct api_args {
+	json_t *body;                 /* members from the options and operands */
+	const char *password_file;
+	const char *token_out;
+	const char *role;             /* --role */
+	char code[CODE_MAX];          /* --totp or --recovery-code, taken from argv */
+	bool have_code;
+	bool recovery;
+	bool qr;                      /* false with --no-qr */
+	const char *name;             /* the operand NAME, validated */
+	char seg[3 * NAME_MAX_LEN + 1];  /* NAME as a path segment */
+	uint32_t conf;                /* CONF_ID */
+	uint32_t leg;                 /* LEG_ID */
+};
+
+/*
+ * A code given on the command line, copied and wiped there (it shows in the process list);
+ * false when it does not fit.
+ */
+static bool
+take_code(char *arg, char *buf, size_t cap)
+{
+	size_t len = strlen(arg);
+
+	snprintf(buf, cap, "%s", len < cap ? arg : "");
+	wipe(arg, len);
+	return len < cap;
+}
+
+/* The command line's value of option o into a. */
+static int
+take_option(const struct ctl_ctx *ctx, const struct option *opts, int o, char *arg,
+	    struct api_args *a)
+{
+	uint32_t v;
+	int rc;
+
+	switch (o) {
+	case OPT_PASSWORD_FILE:
+		a->password_file = arg;
+		break;
+	case OPT_TOKEN_OUT:
+		a->token_out = arg;
+		break;
+	case OPT_ROLE:
+		a->role = arg;
+		break;
+	case OPT_TOTP:
+	case OPT_RECOVERY:
+		rc = 0;
+		if (a->have_code) {
+			wipe(arg, strlen(arg));
+			rc = ctl_usage_fail(ctx, "--totp and --recovery-code exclude each other");
+		} else if (!take_code(arg, a->code, sizeof(a->code))) {
+			rc = ctl_usage_fail(ctx, "--%s is longer than %d bytes", opt_name(opts, o),
+					    CODE_MAX - 1);
+		}
+		a->have_code = true;
+		a->recovery = o == OPT_RECOVERY;
+		return rc;
+	case OPT_NO_QR:
+		a->qr = false;
+		break;
+	case OPT_NAME:
+		if (arg[0] == '\0' || json_object_set_new(a->body, "name", json_string(arg)) != 0)
+			return ctl_usage_fail(ctx, "--name takes a non-empty UTF-8 text");
+		break;
+	case OPT_MAX_LEGS:
+	case OPT_TTL:
+	case OPT_USES:
+	case OPT_SSRCS:
+		rc = parse_count(ctx, opt_name(opts, o), arg,
+				 o == OPT_SSRCS ? DP_LEG_MAX_SSRCS : UINT32_MAX, &v);
+		if (rc != 0)
+			return rc;
+		json_object_set_new(a->body, o == OPT_MAX_LEGS ? "max_legs" : opt_name(opts, o),
+				    json_integer(v));
+		break;
+	case OPT_SUITE:
+		if (dp_suite_from_name(arg) == DP_SUITE_NONE)
+			return ctl_usage_fail(ctx, "unknown suite \"%s\" (one of %s)", arg,
+					      ctl_suite_list());
+		json_object_set_new(a->body, "suite", json_string(arg));
+		break;
+	case OPT_SEND_ONLY:
+	case OPT_RECV_ONLY:
+		if (json_object_get(a->body, "send") != NULL)
+			return ctl_usage_fail(ctx, "--send-only and --recv-only exclude each other");
+		json_object_set_new(a->body, "send", json_boolean(o == OPT_SEND_ONLY));
+		json_object_set_new(a->body, "recv", json_boolean(o == OPT_RECV_ONLY));
+		break;
+	}
+	return 0;
+}
+
+/*
+ * The options of opts into a (NULL: the command has none); each once unless repeatable.
+ * optind ends at the operands.
+ */
+static int
+take_options(const struct ctl_ctx *ctx, int argc, char **argv, const struct option *opts,
+	     bool repeatable, struct api_args *a)
+{
+	uint32_t given = 0;
+	int o, rc;
+
+	if (opts == NULL)
+		return ctl_no_options(ctx, argc, argv);
+	ctl_getopt_reset();
+	while ((o = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		if (o < OPT_FIRST)
+			return ctl_getopt_fail(ctx, o, argv);
+		rc = repeatable ? 0 : opt_once(ctx, opts, o, &given);
+		if (rc == 0)
+			rc = take_option(ctx, opts, o, optarg, a);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* The operands of kind into a, validated. */
+static int
+take_operands(const struct ctl_ctx *ctx, int argc, char **argv, enum api_operands kind,
+	      struct api_args *a)
+{
+	static const char *const user_names[] = { "NAME", "ROLE" };
+	static const char *const conf_names[] = { "CONF_ID", "LEG_ID" };
+	int rc;
+
+	switch (kind) {
+	case OPERANDS_NAME:
+	case OPERANDS_NAME_ROLE:
+		rc = ctl_operands(ctx, argc, argv, kind == OPERANDS_NAME ? 1 : 2, user_names, false);
+		if (rc == 0)
+			rc = check_name(ctx, "NAME", argv[optind]);
+		if (rc == 0)
+			rc = path_segment(ctx, argv[optind], a->seg, sizeof(a->seg));
+		if (rc != 0)
+			return rc;
+		a->name = argv[optind];
+		if (kind == OPERANDS_NAME_ROLE &&
+		    json_object_set_new(a->body, "role", json_string(argv[optind + 1])) != 0)
+			return ctl_usage_fail(ctx, "ROLE is not valid UTF-8");
+		return 0;
+	case OPERANDS_CONF:
+	case OPERANDS_CONF_LEG:
+		rc = ctl_operands(ctx, argc, argv, kind == OPERANDS_CONF ? 1 : 2, conf_names, false);
+		if (rc == 0)
+			rc = ctl_parse_id(ctx, "CONF_ID", argv[optind], &a->conf);
+		if (rc == 0 && kind == OPERANDS_CONF_LEG)
+			rc = ctl_parse_id(ctx, "LEG_ID", argv[optind + 1], &a->leg);
+		return rc;
+	case OPERANDS_NONE:
+	default:
+		return ctl_operands(ctx, argc, argv, 0, NULL, false);
+	}
+}
+
+/*
+ * tmpl with {name}, {conf} and {leg} replaced by the operands; NAME as its path segment
+ * when path. Too long a result is cut (paths and messages here are short).
+ */
+static void
+expand(const char *tmpl, const struct api_args *a, bool path, char *out, size_t cap)
+{
+	size_t o = 0;
+
+	out[0] = '\0';
+	while (*tmpl != '\0' && o + 1 < cap) {
+		char num[16];
+		const char *v = NULL;
+
+		if (strncmp(tmpl, "{name}", 6) == 0) {
+			v = path ? a->seg : a->name;
+			tmpl += 6;
+		} else if (strncmp(tmpl, "{conf}", 6) == 0 || strncmp(tmpl, "{leg}", 5) == 0) {
+			bool conf = tmpl[1] == 'c';
+
+			snprintf(num, sizeof(num), "%" PRIu32, conf ? a->conf : a->leg);
+			v = num;
+			tmpl += conf ? 6 : 5;
+		}
+		if (v == NULL) {
+			out[o++] = *tmpl++;
+			out[o] = '\0';
+		} else {
+			snprintf(out + o, cap - o, "%s", v);
+			o += strlen(out + o);
+		}
+	}
+}
+
+/* ---- login, logout ---- */
 
 /*
  * Opens the --token-out file before logging in, so that a bad path costs no login: created
@@ -1243,20 +1393,6 @@ fail:
 			path, strerror(errno));
 }
 
-/*
- * A code given on the command line, copied and wiped there (it shows in the process list);
- * false when it does not fit.
- */
-static bool
-take_code(char *arg, char *buf, size_t cap)
-{
-	size_t len = strlen(arg);
-
-	snprintf(buf, cap, "%s", len < cap ? arg : "");
-	wipe(arg, len);
-	return len < cap;
-}
-
 static bool
 totp_valid(const char *s)
 {
@@ -1288,83 +1424,53 @@ static int
 cmd_login(struct ctl_ctx *ctx, int argc, char **argv)
 {
 	static const char *const names[] = { "USER" };
-	const char *password_file = NULL, *token_out = NULL, *user, *token;
-	char password[PASSWORD_MAX + 2] = "", code[CODE_MAX] = "";
-	bool recovery = false, have_code = false, created = false;
+	const char *user, *token;
+	char password[PASSWORD_MAX + 2] = "";
+	struct api_args a = { .qr = true };
+	bool created = false;
 	struct api_reply rp = { 0 };
 	json_t *body = NULL;
-	uint32_t given = 0;
-	int o, rc, fd = -1;
+	int rc, fd = -1;
 
-	rc = 0;
-	getopt_reset();
-	while (rc == 0 && (o = getopt_long(argc, argv, ":", login_options, NULL)) != -1) {
-		if (o < OPT_FIRST) {
-			rc = getopt_fail(ctx, o, argv);
-			break;
-		}
-		rc = opt_once(ctx, login_options, o, &given);
-		if (rc != 0)
-			break;
-		switch (o) {
-		case OPT_PASSWORD_FILE:
-			password_file = optarg;
-			break;
-		case OPT_TOTP:
-		case OPT_RECOVERY:
-			if (have_code) {
-				wipe(optarg, strlen(optarg));
-				rc = usage_fail(ctx, "--totp and --recovery-code exclude each other");
-			} else if (!take_code(optarg, code, sizeof(code))) {
-				rc = usage_fail(ctx, "--%s is longer than %d bytes",
-						opt_name(login_options, o), CODE_MAX - 1);
-			}
-			have_code = true;
-			recovery = o == OPT_RECOVERY;
-			break;
-		case OPT_TOKEN_OUT:
-			token_out = optarg;
-			break;
-		}
-	}
+	rc = take_options(ctx, argc, argv, login_options, false, &a);
 	if (rc == 0)
-		rc = operands(ctx, argc, argv, 1, names, true);
+		rc = ctl_operands(ctx, argc, argv, 1, names, true);
 	if (rc == 0)
 		rc = check_name(ctx, "USER", argv[optind]);
-	if (rc == 0 && have_code && !(recovery ? ascii_text(code, CODE_MAX - 1, true) :
-				     totp_valid(code)))
-		rc = usage_fail(ctx, "%s", recovery ?
-				"--recovery-code takes printable ASCII" :
-				"--totp takes the 6 digits the authenticator shows");
-	if (rc == 0 && !have_code && isatty(STDIN_FILENO) != 1)
-		rc = usage_fail(ctx, "--totp or --recovery-code is needed when standard input is "
-				"not a terminal");
+	if (rc == 0 && a.have_code && !(a.recovery ? ascii_text(a.code, CODE_MAX - 1, true) :
+				       totp_valid(a.code)))
+		rc = ctl_usage_fail(ctx, "%s", a.recovery ?
+				    "--recovery-code takes printable ASCII" :
+				    "--totp takes the 6 digits the authenticator shows");
+	if (rc == 0 && !a.have_code && isatty(STDIN_FILENO) != 1)
+		rc = ctl_usage_fail(ctx, "--totp or --recovery-code is needed when standard input "
+				    "is not a terminal");
 	if (rc != 0)
 		goto out;
 	user = argv[optind];
-	if (token_out != NULL) {
-		fd = token_out_open(ctx, token_out, &created);
+	if (a.token_out != NULL) {
+		fd = token_out_open(ctx, a.token_out, &created);
 		if (fd < 0) {
 			rc = -fd;
 			goto out;
 		}
 	}
-	rc = get_password(ctx, password_file, user, false, password, sizeof(password));
+	rc = get_password(ctx, a.password_file, user, false, password, sizeof(password));
 	if (rc != 0)
 		goto out;
-	if (!have_code) {
-		int n = prompt_secret("TOTP code: ", code, sizeof(code));
+	if (!a.have_code) {
+		int n = prompt_secret("TOTP code: ", a.code, sizeof(a.code));
 
-		if (n <= 0 || !totp_valid(code)) {
+		if (n <= 0 || !totp_valid(a.code)) {
 			rc = ctl_fail(ctx, CTL_EXIT_USAGE, CTL_CODE_INPUT,
 				      "a TOTP code is 6 digits");
 			goto out;
 		}
 	}
 	body = json_pack("{s:s,s:s,s:s}", "user", user, "password", password,
-			 recovery ? "recovery_code" : "totp", code);
+			 a.recovery ? "recovery_code" : "totp", a.code);
 	wipe(password, sizeof(password));
-	wipe(code, sizeof(code));
+	wipe(a.code, sizeof(a.code));
 	if (body == NULL) {
 		rc = ctl_fail(ctx, CTL_EXIT_USAGE, CTL_CODE_INPUT,
 			      "the password or code is not valid UTF-8");
@@ -1376,87 +1482,35 @@ cmd_login(struct ctl_ctx *ctx, int argc, char **argv)
 		goto out;
 	token = secret_member(rp.doc, "token", false);
 	if (token == NULL) {
-		rc = protocol_fail(ctx, "no token");
+		rc = ctl_protocol_fail(ctx, "no token");
 		goto out;
 	}
 	if (fd >= 0) {
-		rc = token_out_write(ctx, fd, token_out, token);
+		rc = token_out_write(ctx, fd, a.token_out, token);
 		if (rc != 0)
 			goto out;
 		created = false;          /* it holds the token now */
 	}
 	if (ctx->json) {
 		/* the token went to the file: do not show it besides */
-		if (token_out != NULL)
+		if (a.token_out != NULL)
 			json_object_del(rp.doc, "token");
 		ctl_json_print(json_incref(rp.doc), false);
 	} else {
-		login_print(rp.doc, user, token_out);
+		login_print(rp.doc, user, a.token_out);
 	}
 out:
 	wipe(password, sizeof(password));
-	wipe(code, sizeof(code));
+	wipe(a.code, sizeof(a.code));
 	reply_free(&rp);
 	if (fd >= 0)
 		close(fd);
 	if (created)
-		unlink(token_out);
+		unlink(a.token_out);
 	return rc;
 }
 
-/* The options of a command that has none: any is refused; optind ends at the operands. */
-static int
-plain_opts(const struct ctl_ctx *ctx, int argc, char **argv)
-{
-	int o;
-
-	getopt_reset();
-	while ((o = getopt_long(argc, argv, ":", no_options, NULL)) != -1)
-		return getopt_fail(ctx, o, argv);
-	return 0;
-}
-
-/* A command without options whose operands are names (n of them). */
-static int
-plain_args(const struct ctl_ctx *ctx, int argc, char **argv, int n, const char *const *names)
-{
-	int rc = plain_opts(ctx, argc, argv);
-
-	return rc != 0 ? rc : operands(ctx, argc, argv, n, names, false);
-}
-
-static int
-cmd_logout(struct ctl_ctx *ctx, int argc, char **argv)
-{
-	struct api_reply rp;
-	int rc;
-
-	rc = plain_args(ctx, argc, argv, 0, NULL);
-	if (rc == 0)
-		rc = api_call(ctx, "POST", "/logout", NULL, true, &rp);
-	if (rc != 0)
-		return rc;
-	reply_free(&rp);
-	if (ctx->json)
-		ok_json(NULL, NULL, NULL, NULL);
-	else
-		printf("logged out: the token is revoked\n");
-	return CTL_EXIT_OK;
-}
-
 /* ---- users ---- */
-
-static const struct option user_add_options[] = {
-	{ "role", required_argument, NULL, OPT_ROLE },
-	{ "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
-	{ "no-qr", no_argument, NULL, OPT_NO_QR },
-	{ NULL, 0, NULL, 0 },
-};
-
-static const struct option qr_options[] = {
-	{ "no-qr", no_argument, NULL, OPT_NO_QR },
-	{ NULL, 0, NULL, 0 },
-};
 
 /* The reply of user add and reset-totp: secret, URI, QR code and recovery codes. */
 static int
@@ -1471,10 +1525,10 @@ enrollment_print(const struct ctl_ctx *ctx, json_t *doc, const char *name, bool 
 
 	if (secret == NULL || uri == NULL || strncmp(uri, "otpauth://", 10) != 0 ||
 	    !json_is_array(codes))
-		return protocol_fail(ctx, "no TOTP secret, URI or recovery codes");
+		return ctl_protocol_fail(ctx, "no TOTP secret, URI or recovery codes");
 	json_array_foreach(codes, i, c)
 		if (!json_is_string(c) || !ascii_text(json_string_value(c), 256, true))
-			return protocol_fail(ctx, "recovery code");
+			return ctl_protocol_fail(ctx, "recovery code");
 	printf("user         %s\n", name);
 	if (json_object_get(doc, "role") != NULL)
 		printf("role         %s\n",
@@ -1499,41 +1553,29 @@ static int
 cmd_user_add(struct ctl_ctx *ctx, int argc, char **argv)
 {
 	static const char *const names[] = { "NAME" };
-	const char *password_file = NULL, *role = NULL, *name;
 	char password[PASSWORD_MAX + 2] = "";
+	struct api_args a = { .qr = true };
 	struct api_reply rp = { 0 };
-	bool qr = true;
-	uint32_t given = 0;
+	const char *name;
 	json_t *body;
-	int o, rc;
+	int rc;
 
-	getopt_reset();
-	while ((o = getopt_long(argc, argv, ":", user_add_options, NULL)) != -1) {
-		if (o < OPT_FIRST)
-			return getopt_fail(ctx, o, argv);
-		rc = opt_once(ctx, user_add_options, o, &given);
-		if (rc != 0)
-			return rc;
-		if (o == OPT_ROLE)
-			role = optarg;
-		else if (o == OPT_PASSWORD_FILE)
-			password_file = optarg;
-		else
-			qr = false;
-	}
+	rc = take_options(ctx, argc, argv, user_add_options, false, &a);
+	if (rc != 0)
+		return rc;
 	/* quiet: a password typed here must not be echoed */
-	rc = operands(ctx, argc, argv, 1, names, true);
+	rc = ctl_operands(ctx, argc, argv, 1, names, true);
 	if (rc == 0)
 		rc = check_name(ctx, "NAME", argv[optind]);
-	if (rc == 0 && role == NULL)
-		rc = usage_fail(ctx, "--role is required");
+	if (rc == 0 && a.role == NULL)
+		rc = ctl_usage_fail(ctx, "--role is required");
 	if (rc != 0)
 		return rc;
 	name = argv[optind];
-	rc = get_password(ctx, password_file, name, true, password, sizeof(password));
+	rc = get_password(ctx, a.password_file, name, true, password, sizeof(password));
 	if (rc != 0)
 		return rc;
-	body = json_pack("{s:s,s:s,s:s}", "name", name, "password", password, "role", role);
+	body = json_pack("{s:s,s:s,s:s}", "name", name, "password", password, "role", a.role);
 	wipe(password, sizeof(password));
 	if (body == NULL)
 		return ctl_fail(ctx, CTL_EXIT_USAGE, CTL_CODE_INPUT,
@@ -1545,373 +1587,166 @@ cmd_user_add(struct ctl_ctx *ctx, int argc, char **argv)
 	if (ctx->json)
 		ctl_json_print(json_incref(rp.doc), false);
 	else
-		rc = enrollment_print(ctx, rp.doc, name, qr);
+		rc = enrollment_print(ctx, rp.doc, name, a.qr);
 	reply_free(&rp);
 	return rc;
 }
 
-static int
-cmd_user_list(struct ctl_ctx *ctx, int argc, char **argv)
-{
-	static const struct col cols[] = {
-		{ "NAME", "name", false },
-		{ "ROLE", "role", false },
-	};
-	struct api_reply rp;
-	int rc;
+/* ---- commands of one request, run from their table entry ---- */
 
-	rc = plain_args(ctx, argc, argv, 0, NULL);
-	if (rc == 0)
-		rc = api_call_doc(ctx, "GET", "/users", NULL, true, &rp);
-	if (rc != 0)
-		return rc;
-	if (ctx->json)
-		ctl_json_print(json_incref(rp.doc), false);
-	else if (!list_print(json_object_get(rp.doc, "users"), cols, ARRAY_LEN(cols)))
-		rc = protocol_fail(ctx, "no user list");
-	reply_free(&rp);
-	return rc;
+struct api_spec {
+	const char *method;
+	const char *path;             /* {name}, {conf} and {leg} stand for the operands */
+	enum api_operands operands;
+	const struct option *options; /* NULL: none */
+	bool repeatable;              /* an option may be given again */
+	/*
+	 * Shows the reply's object to humans (--json prints it as it is); NULL: the reply
+	 * needs no body and done says what happened.
+	 */
+	int (*print)(const struct ctl_ctx *ctx, const struct api_spec *s, json_t *doc,
+		     const struct api_args *a);
+	const char *done;             /* with the operands as in path */
+	const char *list;             /* print_list: the member that holds the list */
+	const char *missing;          /* print_list: the error when it does not */
+	const struct col *cols;
+	unsigned int n_cols;
+};
+
+/* After a reply without a body: the text of s->done, or {"ok": true, OPERANDS...}. */
+static void
+done_print(const struct ctl_ctx *ctx, const struct api_spec *s, const struct api_args *a)
+{
+	char text[256];
+
+	if (!ctx->json) {
+		expand(s->done, a, false, text, sizeof(text));
+		printf("%s\n", text);
+		return;
+	}
+	switch (s->operands) {
+	case OPERANDS_NAME:
+	case OPERANDS_NAME_ROLE:
+		ok_json("name", json_string(a->name), NULL, NULL);
+		break;
+	case OPERANDS_CONF:
+		ok_json("conference", json_integer(a->conf), NULL, NULL);
+		break;
+	case OPERANDS_CONF_LEG:
+		ok_json("conference", json_integer(a->conf), "leg", json_integer(a->leg));
+		break;
+	case OPERANDS_NONE:
+	default:
+		ok_json(NULL, NULL, NULL, NULL);
+		break;
+	}
 }
 
-/* The path /users/NAME[suffix] of the validated operand NAME. */
 static int
-user_path(const struct ctl_ctx *ctx, const char *name, const char *suffix, char *path,
-	  size_t cap)
+cmd_request(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	char seg[3 * NAME_MAX_LEN + 1];
-	int rc;
-
-	rc = check_name(ctx, "NAME", name);
-	if (rc == 0)
-		rc = path_segment(ctx, name, seg, sizeof(seg));
-	if (rc == 0)
-		snprintf(path, cap, "/users/%s%s", seg, suffix);
-	return rc;
-}
-
-static int
-cmd_user_del(struct ctl_ctx *ctx, int argc, char **argv)
-{
-	static const char *const names[] = { "NAME" };
+	const struct api_spec *s = ctx->cmd->spec;
+	struct api_args a = { .qr = true };
 	struct api_reply rp;
 	char path[256];
 	int rc;
 
-	rc = plain_args(ctx, argc, argv, 1, names);
-	if (rc == 0)
-		rc = user_path(ctx, argv[optind], "", path, sizeof(path));
-	if (rc == 0)
-		rc = api_call(ctx, "DELETE", path, NULL, true, &rp);
-	if (rc != 0)
-		return rc;
-	reply_free(&rp);
-	if (ctx->json)
-		ok_json("name", json_string(argv[optind]), NULL, NULL);
-	else
-		printf("user %s deleted; its tokens no longer work\n", argv[optind]);
-	return CTL_EXIT_OK;
-}
-
-static int
-cmd_user_reset_totp(struct ctl_ctx *ctx, int argc, char **argv)
-{
-	static const char *const names[] = { "NAME" };
-	struct api_reply rp;
-	bool qr = true;
-	char path[256];
-	int o, rc;
-
-	getopt_reset();
-	while ((o = getopt_long(argc, argv, ":", qr_options, NULL)) != -1) {
-		if (o != OPT_NO_QR)
-			return getopt_fail(ctx, o, argv);
-		qr = false;
-	}
-	rc = operands(ctx, argc, argv, 1, names, false);
-	if (rc == 0)
-		rc = user_path(ctx, argv[optind], "/totp", path, sizeof(path));
-	if (rc == 0)
-		rc = api_call_doc(ctx, "POST", path, NULL, true, &rp);
-	if (rc != 0)
-		return rc;
-	if (ctx->json)
-		ctl_json_print(json_incref(rp.doc), false);
-	else
-		rc = enrollment_print(ctx, rp.doc, argv[optind], qr);
-	reply_free(&rp);
-	return rc;
-}
-
-static int
-cmd_user_role(struct ctl_ctx *ctx, int argc, char **argv)
-{
-	static const char *const names[] = { "NAME", "ROLE" };
-	struct api_reply rp;
-	char path[256], role[64];
-	json_t *body;
-	int rc;
-
-	rc = plain_args(ctx, argc, argv, 2, names);
-	if (rc == 0)
-		rc = user_path(ctx, argv[optind], "/role", path, sizeof(path));
-	if (rc != 0)
-		return rc;
-	body = json_pack("{s:s}", "role", argv[optind + 1]);
-	if (body == NULL)
-		return usage_fail(ctx, "ROLE is not valid UTF-8");
-	rc = api_call_doc(ctx, "PUT", path, body, true, &rp);
-	json_decref(body);
-	if (rc != 0)
-		return rc;
-	if (ctx->json)
-		ctl_json_print(json_incref(rp.doc), false);
-	else
-		printf("user %s now has the role %s\n", argv[optind],
-		       value_text("role", json_object_get(rp.doc, "role"), role, sizeof(role)));
-	reply_free(&rp);
-	return CTL_EXIT_OK;
-}
-
-/* ---- conferences ---- */
-
-static const struct option conf_create_options[] = {
-	{ "name", required_argument, NULL, OPT_NAME },
-	{ "max-legs", required_argument, NULL, OPT_MAX_LEGS },
-	{ "ttl", required_argument, NULL, OPT_TTL },
-	{ NULL, 0, NULL, 0 },
-};
-
-/* Prints a reply object as a list of members, or the reply with --json. */
-static int
-doc_print(const struct ctl_ctx *ctx, struct api_reply *rp)
-{
-	if (ctx->json)
-		ctl_json_print(json_incref(rp->doc), false);
-	else
-		kv_print(rp->doc);
-	reply_free(rp);
-	return CTL_EXIT_OK;
-}
-
-static int
-cmd_conf_create(struct ctl_ctx *ctx, int argc, char **argv)
-{
-	struct api_reply rp;
-	uint32_t given = 0, v;
-	json_t *body = json_object();
-	int o, rc = 0;
-
-	if (body == NULL)
+	a.body = json_object();
+	if (a.body == NULL)
 		return ctl_fail(ctx, CTL_EXIT_CONN, CTL_CODE_PROTOCOL, "out of memory");
-	getopt_reset();
-	while (rc == 0 && (o = getopt_long(argc, argv, ":", conf_create_options, NULL)) != -1) {
-		if (o < OPT_FIRST) {
-			rc = getopt_fail(ctx, o, argv);
-			break;
-		}
-		rc = opt_once(ctx, conf_create_options, o, &given);
-		if (rc != 0)
-			break;
-		if (o == OPT_NAME) {
-			if (optarg[0] == '\0' || json_object_set_new(body, "name",
-								     json_string(optarg)) != 0)
-				rc = usage_fail(ctx, "--name takes a non-empty UTF-8 text");
-		} else {
-			const char *opt = opt_name(conf_create_options, o);
-
-			rc = parse_count(ctx, opt, optarg, UINT32_MAX, &v);
-			if (rc == 0)
-				json_object_set_new(body, o == OPT_TTL ? "ttl" : "max_legs",
-						    json_integer(v));
-		}
-	}
+	rc = take_options(ctx, argc, argv, s->options, s->repeatable, &a);
 	if (rc == 0)
-		rc = operands(ctx, argc, argv, 0, NULL, false);
-	if (rc == 0)
-		rc = api_call_doc(ctx, "POST", "/conferences", body, true, &rp);
-	json_decref(body);
-	if (rc != 0)
-		return rc;
-	return doc_print(ctx, &rp);
-}
-
-static int
-cmd_conf_list(struct ctl_ctx *ctx, int argc, char **argv)
-{
-	static const struct col cols[] = {
-		{ "ID", "id", true },
-		{ "NAME", "name", false },
-		{ "OWNER", "owner", false },
-		{ "MAX_LEGS", "max_legs", true },
-		{ "EXPIRES", "expires", false },
-		{ "RELAY", "relay", false },
-	};
-	struct api_reply rp;
-	int rc;
-
-	rc = plain_args(ctx, argc, argv, 0, NULL);
-	if (rc == 0)
-		rc = api_call_doc(ctx, "GET", "/conferences", NULL, true, &rp);
-	if (rc != 0)
-		return rc;
-	if (ctx->json)
-		ctl_json_print(json_incref(rp.doc), false);
-	else if (!list_print(json_object_get(rp.doc, "conferences"), cols, ARRAY_LEN(cols)))
-		rc = protocol_fail(ctx, "no conference list");
-	reply_free(&rp);
-	return rc;
-}
-
-/* The operands CONF_ID [LEG_ID] as validated numbers (*leg stays 0 without want_leg). */
-static int
-conf_operands(const struct ctl_ctx *ctx, int argc, char **argv, bool want_leg,
-	      uint32_t *conf, uint32_t *leg)
-{
-	static const char *const names[] = { "CONF_ID", "LEG_ID" };
-	int rc;
-
-	rc = operands(ctx, argc, argv, want_leg ? 2 : 1, names, false);
-	if (rc == 0)
-		rc = parse_id(ctx, "CONF_ID", argv[optind], conf);
-	*leg = 0;
-	if (rc == 0 && want_leg)
-		rc = parse_id(ctx, "LEG_ID", argv[optind + 1], leg);
-	return rc;
-}
-
-static int
-cmd_conf_show(struct ctl_ctx *ctx, int argc, char **argv)
-{
-	struct api_reply rp;
-	uint32_t conf, leg;
-	char path[64];
-	int rc;
-
-	rc = plain_opts(ctx, argc, argv);
-	if (rc == 0)
-		rc = conf_operands(ctx, argc, argv, false, &conf, &leg);
-	if (rc != 0)
-		return rc;
-	snprintf(path, sizeof(path), "/conferences/%" PRIu32, conf);
-	rc = api_call_doc(ctx, "GET", path, NULL, true, &rp);
-	if (rc != 0)
-		return rc;
-	return doc_print(ctx, &rp);
-}
-
-static int
-cmd_conf_end(struct ctl_ctx *ctx, int argc, char **argv)
-{
-	struct api_reply rp;
-	uint32_t conf, leg;
-	char path[64];
-	int rc;
-
-	rc = plain_opts(ctx, argc, argv);
-	if (rc == 0)
-		rc = conf_operands(ctx, argc, argv, false, &conf, &leg);
-	if (rc != 0)
-		return rc;
-	snprintf(path, sizeof(path), "/conferences/%" PRIu32, conf);
-	rc = api_call(ctx, "DELETE", path, NULL, true, &rp);
-	if (rc != 0)
-		return rc;
-	reply_free(&rp);
-	if (ctx->json)
-		ok_json("conference", json_integer(conf), NULL, NULL);
-	else
-		printf("conference %" PRIu32 " ended; its legs left and its keys are deleted\n",
-		       conf);
-	return CTL_EXIT_OK;
-}
-
-/* ---- guest tokens ---- */
-
-static const struct option token_guest_options[] = {
-	{ "uses", required_argument, NULL, OPT_USES },
-	{ "ttl", required_argument, NULL, OPT_TTL },
-	{ NULL, 0, NULL, 0 },
-};
-
-static int
-cmd_token_guest(struct ctl_ctx *ctx, int argc, char **argv)
-{
-	struct api_reply rp;
-	uint32_t conf, leg, given = 0, v;
-	json_t *body = json_object();
-	const char *token;
-	char path[96], text[96];
-	int o, rc = 0;
-
-	if (body == NULL)
-		return ctl_fail(ctx, CTL_EXIT_CONN, CTL_CODE_PROTOCOL, "out of memory");
-	getopt_reset();
-	while (rc == 0 && (o = getopt_long(argc, argv, ":", token_guest_options, NULL)) != -1) {
-		if (o < OPT_FIRST) {
-			rc = getopt_fail(ctx, o, argv);
-			break;
-		}
-		rc = opt_once(ctx, token_guest_options, o, &given);
-		if (rc == 0)
-			rc = parse_count(ctx, opt_name(token_guest_options, o), optarg, UINT32_MAX,
-					 &v);
-		if (rc == 0)
-			json_object_set_new(body, o == OPT_USES ? "uses" : "ttl", json_integer(v));
-	}
-	if (rc == 0)
-		rc = conf_operands(ctx, argc, argv, false, &conf, &leg);
+		rc = take_operands(ctx, argc, argv, s->operands, &a);
 	if (rc == 0) {
-		snprintf(path, sizeof(path), "/conferences/%" PRIu32 "/guest-tokens", conf);
-		rc = api_call_doc(ctx, "POST", path, body, true, &rp);
+		expand(s->path, &a, true, path, sizeof(path));
+		if (s->print != NULL)
+			rc = api_call_doc(ctx, s->method, path, a.body, true, &rp);
+		else
+			rc = api_call(ctx, s->method, path, a.body, true, &rp);
 	}
-	json_decref(body);
+	json_decref(a.body);
 	if (rc != 0)
 		return rc;
-	if (ctx->json) {
-		ctl_json_print(json_incref(rp.doc), false);
+	if (s->print == NULL) {
 		reply_free(&rp);
+		done_print(ctx, s, &a);
 		return CTL_EXIT_OK;
 	}
-	token = secret_member(rp.doc, "token", false);
-	if (token == NULL) {
-		reply_free(&rp);
-		return protocol_fail(ctx, "no token");
-	}
-	printf("token       %s\n", token);
-	printf("conference  %s\n", value_text("conference", json_object_get(rp.doc, "conference"),
-					      text, sizeof(text)));
-	printf("uses        %s\n", value_text("uses", json_object_get(rp.doc, "uses"), text,
-					      sizeof(text)));
-	printf("expires     %s\n", value_text("expires", json_object_get(rp.doc, "expires"),
-					      text, sizeof(text)));
+	if (ctx->json)
+		ctl_json_print(json_incref(rp.doc), false);
+	else
+		rc = s->print(ctx, s, rp.doc, &a);
 	reply_free(&rp);
+	return rc;
+}
+
+/* The reply's members as a two-column list. */
+static int
+print_members(const struct ctl_ctx *ctx, const struct api_spec *s, json_t *doc,
+	      const struct api_args *a)
+{
+	(void)ctx;
+	(void)s;
+	(void)a;
+	kv_print(doc);
 	return CTL_EXIT_OK;
 }
 
-/* ---- legs ---- */
-
-static const struct option leg_join_options[] = {
-	{ "ssrcs", required_argument, NULL, OPT_SSRCS },
-	{ "suite", required_argument, NULL, OPT_SUITE },
-	{ "send-only", no_argument, NULL, OPT_SEND_ONLY },
-	{ "recv-only", no_argument, NULL, OPT_RECV_ONLY },
-	{ NULL, 0, NULL, 0 },
-};
-
-static const char *
-suite_list(void)
+static int
+print_list(const struct ctl_ctx *ctx, const struct api_spec *s, json_t *doc,
+	   const struct api_args *a)
 {
-	static char list[160];
-
-	if (list[0] == '\0')
-		for (uint8_t s = DP_SUITE_NONE + 1; s < DP_SUITE_MAX; s++)
-			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
-				 s > 1 ? ", " : "", dp_suite_name(s));
-	return list;
+	(void)a;
+	if (!list_print(json_object_get(doc, s->list), s->cols, s->n_cols))
+		return ctl_protocol_fail(ctx, s->missing);
+	return CTL_EXIT_OK;
 }
 
 static int
-leg_join_print(const struct ctl_ctx *ctx, json_t *doc)
+print_enrollment(const struct ctl_ctx *ctx, const struct api_spec *s, json_t *doc,
+		 const struct api_args *a)
+{
+	(void)s;
+	return enrollment_print(ctx, doc, a->name, a->qr);
+}
+
+static int
+print_role(const struct ctl_ctx *ctx, const struct api_spec *s, json_t *doc,
+	   const struct api_args *a)
+{
+	char role[64];
+
+	(void)ctx;
+	(void)s;
+	printf("user %s now has the role %s\n", a->name,
+	       value_text("role", json_object_get(doc, "role"), role, sizeof(role)));
+	return CTL_EXIT_OK;
+}
+
+static int
+print_guest_token(const struct ctl_ctx *ctx, const struct api_spec *s, json_t *doc,
+		  const struct api_args *a)
+{
+	const char *token = secret_member(doc, "token", false);
+	char text[96];
+
+	(void)s;
+	(void)a;
+	if (token == NULL)
+		return ctl_protocol_fail(ctx, "no token");
+	printf("token       %s\n", token);
+	printf("conference  %s\n", value_text("conference", json_object_get(doc, "conference"),
+					      text, sizeof(text)));
+	printf("uses        %s\n", value_text("uses", json_object_get(doc, "uses"), text,
+					      sizeof(text)));
+	printf("expires     %s\n", value_text("expires", json_object_get(doc, "expires"),
+					      text, sizeof(text)));
+	return CTL_EXIT_OK;
+}
+
+static int
+print_leg_join(const struct ctl_ctx *ctx, const struct api_spec *s, json_t *doc,
+	       const struct api_args *a)
 {
 	const char *send_key = secret_member(doc, "send_key", false);
 	const char *recv_key = secret_member(doc, "recv_key", false);
@@ -1919,8 +1754,10 @@ leg_join_print(const struct ctl_ctx *ctx, json_t *doc)
 	json_t *v6 = json_object_get(relay, "address6");
 	char text[256];
 
+	(void)s;
+	(void)a;
 	if (send_key == NULL || recv_key == NULL || !json_is_object(relay))
-		return protocol_fail(ctx, "no keys or relay");
+		return ctl_protocol_fail(ctx, "no keys or relay");
 	printf("leg         %s\n", value_text("leg", json_object_get(doc, "leg"), text,
 					      sizeof(text)));
 	printf("conference  %s\n", value_text("conference", json_object_get(doc, "conference"),
@@ -1947,139 +1784,29 @@ leg_join_print(const struct ctl_ctx *ctx, json_t *doc)
 	return CTL_EXIT_OK;
 }
 
-static int
-cmd_leg_join(struct ctl_ctx *ctx, int argc, char **argv)
-{
-	struct api_reply rp;
-	uint32_t conf, leg, given = 0, v;
-	json_t *body = json_object();
-	char path[96];
-	int o, rc = 0;
+static const struct col user_cols[] = {
+	{ "NAME", "name", false },
+	{ "ROLE", "role", false },
+};
 
-	if (body == NULL)
-		return ctl_fail(ctx, CTL_EXIT_CONN, CTL_CODE_PROTOCOL, "out of memory");
-	getopt_reset();
-	while (rc == 0 && (o = getopt_long(argc, argv, ":", leg_join_options, NULL)) != -1) {
-		if (o < OPT_FIRST) {
-			rc = getopt_fail(ctx, o, argv);
-			break;
-		}
-		rc = opt_once(ctx, leg_join_options, o, &given);
-		if (rc != 0)
-			break;
-		switch (o) {
-		case OPT_SSRCS:
-			rc = parse_count(ctx, "ssrcs", optarg, DP_LEG_MAX_SSRCS, &v);
-			if (rc == 0)
-				json_object_set_new(body, "ssrcs", json_integer(v));
-			break;
-		case OPT_SUITE:
-			if (dp_suite_from_name(optarg) == DP_SUITE_NONE)
-				rc = usage_fail(ctx, "unknown suite \"%s\" (one of %s)", optarg,
-						suite_list());
-			else
-				json_object_set_new(body, "suite", json_string(optarg));
-			break;
-		case OPT_SEND_ONLY:
-		case OPT_RECV_ONLY:
-			if (json_object_get(body, "send") != NULL) {
-				rc = usage_fail(ctx, "--send-only and --recv-only exclude each other");
-				break;
-			}
-			json_object_set_new(body, "send", json_boolean(o == OPT_SEND_ONLY));
-			json_object_set_new(body, "recv", json_boolean(o == OPT_RECV_ONLY));
-			break;
-		}
-	}
-	if (rc == 0)
-		rc = conf_operands(ctx, argc, argv, false, &conf, &leg);
-	if (rc == 0) {
-		snprintf(path, sizeof(path), "/conferences/%" PRIu32 "/legs", conf);
-		rc = api_call_doc(ctx, "POST", path, body, true, &rp);
-	}
-	json_decref(body);
-	if (rc != 0)
-		return rc;
-	if (ctx->json)
-		ctl_json_print(json_incref(rp.doc), false);
-	else
-		rc = leg_join_print(ctx, rp.doc);
-	reply_free(&rp);
-	return rc;
-}
+static const struct col conf_cols[] = {
+	{ "ID", "id", true },
+	{ "NAME", "name", false },
+	{ "OWNER", "owner", false },
+	{ "MAX_LEGS", "max_legs", true },
+	{ "EXPIRES", "expires", false },
+	{ "RELAY", "relay", false },
+};
 
-static int
-cmd_leg_leave(struct ctl_ctx *ctx, int argc, char **argv)
-{
-	struct api_reply rp;
-	uint32_t conf, leg;
-	char path[96];
-	int rc;
+static const struct col leg_cols[] = {
+	{ "LEG", "leg", true },
+	{ "OWNER", "owner", false },
+	{ "SUITE", "suite", false },
+	{ "SSRCS", "ssrcs", false },
+	{ "RELAY", "relay", false },
+};
 
-	rc = plain_opts(ctx, argc, argv);
-	if (rc == 0)
-		rc = conf_operands(ctx, argc, argv, true, &conf, &leg);
-	if (rc != 0)
-		return rc;
-	snprintf(path, sizeof(path), "/conferences/%" PRIu32 "/legs/%" PRIu32, conf, leg);
-	rc = api_call(ctx, "DELETE", path, NULL, true, &rp);
-	if (rc != 0)
-		return rc;
-	reply_free(&rp);
-	if (ctx->json)
-		ok_json("conference", json_integer(conf), "leg", json_integer(leg));
-	else
-		printf("leg %" PRIu32 " left conference %" PRIu32 "\n", leg, conf);
-	return CTL_EXIT_OK;
-}
-
-static int
-cmd_leg_list(struct ctl_ctx *ctx, int argc, char **argv)
-{
-	static const struct col cols[] = {
-		{ "LEG", "leg", true },
-		{ "OWNER", "owner", false },
-		{ "SUITE", "suite", false },
-		{ "SSRCS", "ssrcs", false },
-		{ "RELAY", "relay", false },
-	};
-	struct api_reply rp;
-	uint32_t conf, leg;
-	char path[96];
-	int rc;
-
-	rc = plain_opts(ctx, argc, argv);
-	if (rc == 0)
-		rc = conf_operands(ctx, argc, argv, false, &conf, &leg);
-	if (rc != 0)
-		return rc;
-	snprintf(path, sizeof(path), "/conferences/%" PRIu32 "/legs", conf);
-	rc = api_call_doc(ctx, "GET", path, NULL, true, &rp);
-	if (rc != 0)
-		return rc;
-	if (ctx->json)
-		ctl_json_print(json_incref(rp.doc), false);
-	else if (!list_print(json_object_get(rp.doc, "legs"), cols, ARRAY_LEN(cols)))
-		rc = protocol_fail(ctx, "no leg list");
-	reply_free(&rp);
-	return rc;
-}
-
-/* ---- relay, health ---- */
-
-static int
-cmd_relay_status(struct ctl_ctx *ctx, int argc, char **argv)
-{
-	struct api_reply rp;
-	int rc;
-
-	rc = plain_args(ctx, argc, argv, 0, NULL);
-	if (rc == 0)
-		rc = api_call_doc(ctx, "GET", "/relay", NULL, true, &rp);
-	if (rc != 0)
-		return rc;
-	return doc_print(ctx, &rp);
-}
+/* ---- health ---- */
 
 static int
 cmd_api_health(struct ctl_ctx *ctx, int argc, char **argv)
@@ -2090,7 +1817,9 @@ cmd_api_health(struct ctl_ctx *ctx, int argc, char **argv)
 	bool up;
 	int rc;
 
-	rc = plain_args(ctx, argc, argv, 0, NULL);
+	rc = ctl_no_options(ctx, argc, argv);
+	if (rc == 0)
+		rc = ctl_operands(ctx, argc, argv, 0, NULL, false);
 	if (rc == 0)
 		rc = api_call_doc(ctx, "GET", "/health", NULL, false, &health);
 	if (rc != 0)
@@ -2104,7 +1833,7 @@ cmd_api_health(struct ctl_ctx *ctx, int argc, char **argv)
 	is_ready = json_object_get(ready.doc, "ready");
 	if (!(ready.status == 200 || ready.status == 503) || !json_is_boolean(is_ready)) {
 		rc = ready.status >= 200 && ready.status < 300 ?
-		     protocol_fail(ctx, "no readiness") : api_error(ctx, &ready);
+		     ctl_protocol_fail(ctx, "no readiness") : api_error(ctx, &ready);
 		reply_free(&health);
 		reply_free(&ready);
 		return rc;
@@ -2158,8 +1887,11 @@ const struct ctl_cmd ctl_api_cmds[] = {
 		.words = "logout",
 		.synopsis = "",
 		.summary = "revoke the token in use",
-		.help = NULL,
-		.run = cmd_logout,
+		.run = cmd_request,
+		.spec = &(const struct api_spec){
+			.method = "POST", .path = "/logout",
+			.done = "logged out: the token is revoked",
+		},
 	},
 	{
 		.words = "user add",
@@ -2178,29 +1910,45 @@ const struct ctl_cmd ctl_api_cmds[] = {
 		.words = "user list",
 		.synopsis = "",
 		.summary = "every user and its role",
-		.help = NULL,
-		.run = cmd_user_list,
+		.run = cmd_request,
+		.spec = &(const struct api_spec){
+			.method = "GET", .path = "/users", .print = print_list,
+			.list = "users", .missing = "no user list",
+			.cols = user_cols, .n_cols = ARRAY_LEN(user_cols),
+		},
 	},
 	{
 		.words = "user del",
 		.synopsis = "NAME",
 		.summary = "delete a user; its tokens stop working",
-		.help = NULL,
-		.run = cmd_user_del,
+		.run = cmd_request,
+		.spec = &(const struct api_spec){
+			.method = "DELETE", .path = "/users/{name}",
+			.operands = OPERANDS_NAME,
+			.done = "user {name} deleted; its tokens no longer work",
+		},
 	},
 	{
 		.words = "user reset-totp",
 		.synopsis = "NAME [--no-qr]",
 		.summary = "give a user a new TOTP secret and recovery codes",
 		.help = "  --no-qr         do not draw the QR code of the otpauth URI\n",
-		.run = cmd_user_reset_totp,
+		.run = cmd_request,
+		.spec = &(const struct api_spec){
+			.method = "POST", .path = "/users/{name}/totp",
+			.operands = OPERANDS_NAME, .options = qr_options, .repeatable = true,
+			.print = print_enrollment,
+		},
 	},
 	{
 		.words = "user role",
 		.synopsis = "NAME ROLE",
 		.summary = "change a user's role",
-		.help = NULL,
-		.run = cmd_user_role,
+		.run = cmd_request,
+		.spec = &(const struct api_spec){
+			.method = "PUT", .path = "/users/{name}/role",
+			.operands = OPERANDS_NAME_ROLE, .print = print_role,
+		},
 	},
 	{
 		.words = "conf create",
@@ -2210,28 +1958,43 @@ const struct ctl_cmd ctl_api_cmds[] = {
 			"  --name NAME     a name to show (the relay's default: none)\n"
 			"  --max-legs N    legs the conference admits (default: sluice-cp's)\n"
 			"  --ttl SECONDS   lifetime (default: sluice-cp's)\n",
-		.run = cmd_conf_create,
+		.run = cmd_request,
+		.spec = &(const struct api_spec){
+			.method = "POST", .path = "/conferences",
+			.options = conf_create_options, .print = print_members,
+		},
 	},
 	{
 		.words = "conf list",
 		.synopsis = "",
 		.summary = "the conferences (an organizer's own, or all for an admin)",
-		.help = NULL,
-		.run = cmd_conf_list,
+		.run = cmd_request,
+		.spec = &(const struct api_spec){
+			.method = "GET", .path = "/conferences", .print = print_list,
+			.list = "conferences", .missing = "no conference list",
+			.cols = conf_cols, .n_cols = ARRAY_LEN(conf_cols),
+		},
 	},
 	{
 		.words = "conf show",
 		.synopsis = "CONF_ID",
 		.summary = "a conference and its number of legs",
-		.help = NULL,
-		.run = cmd_conf_show,
+		.run = cmd_request,
+		.spec = &(const struct api_spec){
+			.method = "GET", .path = "/conferences/{conf}",
+			.operands = OPERANDS_CONF, .print = print_members,
+		},
 	},
 	{
 		.words = "conf end",
 		.synopsis = "CONF_ID",
 		.summary = "end a conference: every leg leaves, keys are deleted",
-		.help = NULL,
-		.run = cmd_conf_end,
+		.run = cmd_request,
+		.spec = &(const struct api_spec){
+			.method = "DELETE", .path = "/conferences/{conf}",
+			.operands = OPERANDS_CONF,
+			.done = "conference {conf} ended; its legs left and its keys are deleted",
+		},
 	},
 	{
 		.words = "token guest",
@@ -2240,7 +2003,12 @@ const struct ctl_cmd ctl_api_cmds[] = {
 		.help =
 			"  --uses N        joins the token allows (default 1)\n"
 			"  --ttl SECONDS   lifetime (default and maximum: sluice-cp's)\n",
-		.run = cmd_token_guest,
+		.run = cmd_request,
+		.spec = &(const struct api_spec){
+			.method = "POST", .path = "/conferences/{conf}/guest-tokens",
+			.operands = OPERANDS_CONF, .options = token_guest_options,
+			.print = print_guest_token,
+		},
 	},
 	{
 		.words = "leg join",
@@ -2253,28 +2021,44 @@ const struct ctl_cmd ctl_api_cmds[] = {
 			"                  relay's)\n"
 			"  --send-only     the leg only sends; --recv-only: it only receives\n"
 			"  The output holds the leg's two SRTP keys: keep it private.\n",
-		.run = cmd_leg_join,
+		.run = cmd_request,
+		.spec = &(const struct api_spec){
+			.method = "POST", .path = "/conferences/{conf}/legs",
+			.operands = OPERANDS_CONF, .options = leg_join_options,
+			.print = print_leg_join,
+		},
 	},
 	{
 		.words = "leg leave",
 		.synopsis = "CONF_ID LEG_ID",
 		.summary = "remove a leg from a conference",
-		.help = NULL,
-		.run = cmd_leg_leave,
+		.run = cmd_request,
+		.spec = &(const struct api_spec){
+			.method = "DELETE", .path = "/conferences/{conf}/legs/{leg}",
+			.operands = OPERANDS_CONF_LEG,
+			.done = "leg {leg} left conference {conf}",
+		},
 	},
 	{
 		.words = "leg list",
 		.synopsis = "CONF_ID",
 		.summary = "the legs of a conference (without keys)",
-		.help = NULL,
-		.run = cmd_leg_list,
+		.run = cmd_request,
+		.spec = &(const struct api_spec){
+			.method = "GET", .path = "/conferences/{conf}/legs",
+			.operands = OPERANDS_CONF, .print = print_list,
+			.list = "legs", .missing = "no leg list",
+			.cols = leg_cols, .n_cols = ARRAY_LEN(leg_cols),
+		},
 	},
 	{
 		.words = "relay status",
 		.synopsis = "",
 		.summary = "the relay's Redis and dataplane state, health and legs",
-		.help = NULL,
-		.run = cmd_relay_status,
+		.run = cmd_request,
+		.spec = &(const struct api_spec){
+			.method = "GET", .path = "/relay", .print = print_members,
+		},
 	},
 	{
 		.words = "api health",

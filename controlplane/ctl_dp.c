@@ -316,89 +316,6 @@ dp_request(struct dp_conn *c, const uint8_t *req, int len, struct dp_msg *reply)
 			text[0] != '\0' ? ": " : "", text);
 }
 
-static int
-protocol_fail(const struct ctl_ctx *ctx, const char *what)
-{
-	return ctl_fail(ctx, CTL_EXIT_CONN, CTL_CODE_PROTOCOL, "malformed reply: %s", what);
-}
-
-/* ---- arguments ---- */
-
-static int usage_fail(const struct ctl_ctx *ctx, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int
-usage_fail(const struct ctl_ctx *ctx, const char *fmt, ...)
-{
-	char msg[384];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return ctl_fail(ctx, CTL_EXIT_USAGE, CTL_CODE_USAGE, "%s (see: sluicectl %s --help)",
-			msg, ctx->cmd->words);
-}
-
-/* Decimal, or 0x-hex when hex; no sign, no blanks. */
-static int
-parse_u32(const char *s, bool hex, uint32_t min, uint32_t *out)
-{
-	unsigned long long v;
-	char *end;
-	int base = 10;
-
-	if (hex && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		s += 2;
-		base = 16;
-		if (!((s[0] >= '0' && s[0] <= '9') || (s[0] >= 'a' && s[0] <= 'f') ||
-		      (s[0] >= 'A' && s[0] <= 'F')))
-			return -1;
-	} else if (s[0] < '0' || s[0] > '9') {
-		return -1;
-	}
-	errno = 0;
-	v = strtoull(s, &end, base);
-	if (errno != 0 || *end != '\0' || v > UINT32_MAX || v < min)
-		return -1;
-	*out = (uint32_t)v;
-	return 0;
-}
-
-static int
-parse_id(const struct ctl_ctx *ctx, const char *opt, const char *s, uint32_t *out)
-{
-	if (parse_u32(s, false, 1, out) == 0)
-		return 0;
-	return usage_fail(ctx, "%s must be a number from 1 to 4294967295, not \"%s\"", opt, s);
-}
-
-/* The first non-option argument, refused. */
-static int
-no_operands(const struct ctl_ctx *ctx, int argc, char **argv)
-{
-	if (optind < argc)
-		return usage_fail(ctx, "unexpected argument \"%s\"", argv[optind]);
-	return 0;
-}
-
-static int
-getopt_fail(const struct ctl_ctx *ctx, int o, char **argv)
-{
-	const char *arg = argv[optind - 1];
-
-	if (o == ':')
-		return usage_fail(ctx, "%s needs a value", arg);
-	return usage_fail(ctx, "unknown option %s", arg);
-}
-
-static void
-getopt_reset(void)
-{
-	optind = 0;                   /* glibc: start over, argv[0] is the command word */
-	opterr = 0;
-}
-
 /* ---- leg add / update ---- */
 
 enum {
@@ -445,18 +362,6 @@ read_key(const struct ctl_ctx *ctx, const char *opt, char *arg, uint8_t suite,
 	return 0;
 }
 
-static const char *
-suite_list(void)
-{
-	static char list[160];
-
-	if (list[0] == '\0')
-		for (uint8_t s = DP_SUITE_NONE + 1; s < DP_SUITE_MAX; s++)
-			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
-				 s > 1 ? ", " : "", dp_suite_name(s));
-	return list;
-}
-
 /* Parses the options of leg add (update false) or leg update into spec, keys included. */
 static int
 leg_parse(const struct ctl_ctx *ctx, int argc, char **argv, bool update, struct dp_leg_spec *spec)
@@ -465,37 +370,37 @@ leg_parse(const struct ctl_ctx *ctx, int argc, char **argv, bool update, struct 
 	uint32_t given = 0, v;
 	int o, rc;
 
-	getopt_reset();
+	ctl_getopt_reset();
 	while ((o = getopt_long(argc, argv, ":", leg_options, NULL)) != -1) {
 		uint32_t bit = o >= OPT_ID && o <= OPT_SENDRECV ? 1u << (o - OPT_ID) : 0;
 
 		/* repeating a single-valued option is a mistake, not an override */
 		if (o != OPT_SSRC && bit != 0 && (given & bit) != 0)
-			return usage_fail(ctx, "--%s is given twice", leg_options[o - OPT_ID].name);
+			return ctl_usage_fail(ctx, "--%s is given twice", leg_options[o - OPT_ID].name);
 		given |= bit;
 		switch (o) {
 		case OPT_ID:
-			if (parse_id(ctx, "--id", optarg, &spec->leg_id) != 0)
+			if (ctl_parse_id(ctx, "--id", optarg, &spec->leg_id) != 0)
 				return CTL_EXIT_USAGE;
 			break;
 		case OPT_CONF:
-			if (parse_id(ctx, "--conf", optarg, &spec->conf_id) != 0)
+			if (ctl_parse_id(ctx, "--conf", optarg, &spec->conf_id) != 0)
 				return CTL_EXIT_USAGE;
 			spec->has |= DP_LEG_HAS_CONF;
 			break;
 		case OPT_SUITE:
 			spec->suite = dp_suite_from_name(optarg);
 			if (spec->suite == DP_SUITE_NONE) {
-				return usage_fail(ctx, "unknown suite \"%s\" (one of %s)", optarg,
-						  suite_list());
+				return ctl_usage_fail(ctx, "unknown suite \"%s\" (one of %s)", optarg,
+						  ctl_suite_list());
 			}
 			spec->has |= DP_LEG_HAS_SUITE;
 			break;
 		case OPT_PORT:
 			if (update)
-				return usage_fail(ctx, "--port cannot change: delete and add the leg");
-			if (parse_u32(optarg, false, 1, &v) != 0 || v > UINT16_MAX)
-				return usage_fail(ctx, "--port must be a UDP port 1..65535, not \"%s\"",
+				return ctl_usage_fail(ctx, "--port cannot change: delete and add the leg");
+			if (ctl_parse_u32(optarg, false, 1, UINT32_MAX, &v) != 0 || v > UINT16_MAX)
+				return ctl_usage_fail(ctx, "--port must be a UDP port 1..65535, not \"%s\"",
 						  optarg);
 			spec->media_port = (uint16_t)v;
 			spec->has |= DP_LEG_HAS_MEDIA_PORT;
@@ -509,20 +414,20 @@ leg_parse(const struct ctl_ctx *ctx, int argc, char **argv, bool update, struct 
 			spec->has |= DP_LEG_HAS_KEY_OUT;
 			break;
 		case OPT_SSRC:
-			if (parse_u32(optarg, true, 0, &v) != 0)
-				return usage_fail(ctx, "--ssrc must be decimal or 0x-hex, 32 bits, "
+			if (ctl_parse_u32(optarg, true, 0, UINT32_MAX, &v) != 0)
+				return ctl_usage_fail(ctx, "--ssrc must be decimal or 0x-hex, 32 bits, "
 						  "not \"%s\"", optarg);
 			if (spec->n_ssrcs == DP_LEG_MAX_SSRCS)
-				return usage_fail(ctx, "a leg has at most 16 SSRCs");
+				return ctl_usage_fail(ctx, "a leg has at most 16 SSRCs");
 			for (unsigned int i = 0; i < spec->n_ssrcs; i++)
 				if (spec->ssrcs[i] == v)
-					return usage_fail(ctx, "SSRC %s is given twice", optarg);
+					return ctl_usage_fail(ctx, "SSRC %s is given twice", optarg);
 			spec->ssrcs[spec->n_ssrcs++] = v;
 			spec->has |= DP_LEG_HAS_SSRCS;
 			break;
 		case OPT_REMOTE:
 			if (dp_endpoint_parse(optarg, &spec->remote) != 0)
-				return usage_fail(ctx, "--remote must be IPV4:PORT or [IPV6]:PORT, "
+				return ctl_usage_fail(ctx, "--remote must be IPV4:PORT or [IPV6]:PORT, "
 						  "not \"%s\"", optarg);
 			spec->has |= DP_LEG_HAS_REMOTE;
 			break;
@@ -531,21 +436,21 @@ leg_parse(const struct ctl_ctx *ctx, int argc, char **argv, bool update, struct 
 		case OPT_SENDRECV:
 			if ((given & (1u << (OPT_SENDONLY - OPT_ID) | 1u << (OPT_RECVONLY - OPT_ID) |
 				      1u << (OPT_SENDRECV - OPT_ID))) != bit)
-				return usage_fail(ctx, "%s: --sendonly, --recvonly and --sendrecv "
+				return ctl_usage_fail(ctx, "%s: --sendonly, --recvonly and --sendrecv "
 						  "exclude each other", argv[optind - 1]);
 			spec->flags = o == OPT_SENDONLY ? DP_LEG_F_SEND :
 				      o == OPT_RECVONLY ? DP_LEG_F_RECV : DP_LEG_F_ALL;
 			spec->has |= DP_LEG_HAS_FLAGS;
 			break;
 		default:
-			return getopt_fail(ctx, o, argv);
+			return ctl_getopt_fail(ctx, o, argv);
 		}
 	}
-	rc = no_operands(ctx, argc, argv);
+	rc = ctl_operands(ctx, argc, argv, 0, NULL, false);
 	if (rc != 0)
 		return rc;
 	if (spec->leg_id == 0)
-		return usage_fail(ctx, "%s is required", "--id");
+		return ctl_usage_fail(ctx, "%s is required", "--id");
 	if (!update) {
 		static const struct {
 			uint32_t has;
@@ -561,12 +466,12 @@ leg_parse(const struct ctl_ctx *ctx, int argc, char **argv, bool update, struct 
 
 		for (size_t i = 0; i < ARRAY_LEN(required); i++)
 			if ((spec->has & required[i].has) == 0)
-				return usage_fail(ctx, "%s is required", required[i].opt);
+				return ctl_usage_fail(ctx, "%s is required", required[i].opt);
 	} else {
 		if (spec->has == 0)
-			return usage_fail(ctx, "nothing to update");
+			return ctl_usage_fail(ctx, "nothing to update");
 		if ((spec->has & DP_LEG_HAS_SUITE) != 0 && (in_key == NULL || out_key == NULL))
-			return usage_fail(ctx, "a new --suite needs --in-key and --out-key");
+			return ctl_usage_fail(ctx, "a new --suite needs --in-key and --out-key");
 	}
 	/* in-key first, then out-key: the order in which "-" reads standard input */
 	if (in_key != NULL) {
@@ -636,10 +541,6 @@ cmd_leg_update(struct ctl_ctx *ctx, int argc, char **argv)
 
 /* ---- requests that name one leg or conference ---- */
 
-static const struct option no_options[] = {
-	{ NULL, 0, NULL, 0 },
-};
-
 static const struct option id_options[] = {
 	{ "id", required_argument, NULL, OPT_ID },
 	{ NULL, 0, NULL, 0 },
@@ -653,16 +554,16 @@ parse_id_option(const struct ctl_ctx *ctx, int argc, char **argv, const struct o
 	int o;
 
 	*id = 0;
-	getopt_reset();
+	ctl_getopt_reset();
 	while ((o = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		if (o != opts[0].val)
-			return getopt_fail(ctx, o, argv);
+			return ctl_getopt_fail(ctx, o, argv);
 		if (*id != 0)
-			return usage_fail(ctx, "%s is given twice", opt);
-		if (parse_id(ctx, opt, optarg, id) != 0)
+			return ctl_usage_fail(ctx, "%s is given twice", opt);
+		if (ctl_parse_id(ctx, opt, optarg, id) != 0)
 			return CTL_EXIT_USAGE;
 	}
-	return no_operands(ctx, argc, argv);
+	return ctl_operands(ctx, argc, argv, 0, NULL, false);
 }
 
 /* Sends a simple request and leaves its reply in *reply; c stays open for the caller. */
@@ -691,7 +592,7 @@ id_request(struct ctl_ctx *ctx, int argc, char **argv, uint16_t type, uint16_t a
 	if (rc != 0)
 		return rc;
 	if (*id == 0)
-		return usage_fail(ctx, "%s is required", "--id");
+		return ctl_usage_fail(ctx, "%s is required", "--id");
 	return simple_request(c, type, attr, *id, reply);
 }
 
@@ -746,7 +647,7 @@ cmd_conf_del(struct ctl_ctx *ctx, int argc, char **argv)
 		found = reply_find(&reply, DP_ATTR_COUNT, &a);
 		have_count = found > 0;
 		if (found > 1 || (found == 1 && dp_attr_u32(&a, &count) != 0))
-			rc = protocol_fail(ctx, "count of removed legs");
+			rc = ctl_protocol_fail(ctx, "count of removed legs");
 	}
 	conn_free(&c);
 	if (rc != 0)
@@ -906,9 +807,9 @@ cmd_leg_show(struct ctl_ctx *ctx, int argc, char **argv)
 	if (rc == 0) {
 		found = reply_find(&reply, DP_ATTR_NEST_LEG_INFO, &a);
 		if (found > 1 || (found == 1 && dp_proto_get_leg_info(&a, &info) != 0))
-			rc = protocol_fail(ctx, "leg");
+			rc = ctl_protocol_fail(ctx, "leg");
 		else if (found == 0 || info.spec.leg_id != id)
-			rc = protocol_fail(ctx, "not the leg asked for");
+			rc = ctl_protocol_fail(ctx, "not the leg asked for");
 	}
 	conn_free(&c);
 	if (rc != 0)
@@ -983,7 +884,7 @@ leg_list_page(struct dp_conn *c, uint32_t conf, bool first, uint32_t *cursor, bo
 	while ((rc = dp_attr_next(&it, &a)) > 0) {
 		if (a.type == DP_ATTR_CURSOR) {
 			if (have_cursor || dp_attr_u32(&a, &next) != 0)
-				return protocol_fail(c->ctx, "cursor");
+				return ctl_protocol_fail(c->ctx, "cursor");
 			have_cursor = true;
 		} else if (a.type == DP_ATTR_NEST_LEG_INFO) {
 			if (*n == *cap) {
@@ -991,17 +892,17 @@ leg_list_page(struct dp_conn *c, uint32_t conf, bool first, uint32_t *cursor, bo
 				*legs = ctl_xrealloc(*legs, *cap, sizeof(**legs));
 			}
 			if (dp_proto_get_leg_info(&a, &(*legs)[*n]) != 0)
-				return protocol_fail(c->ctx, "leg");
+				return ctl_protocol_fail(c->ctx, "leg");
 			if (conf != 0 && (*legs)[*n].spec.conf_id != conf)
-				return protocol_fail(c->ctx, "a leg of another conference");
+				return ctl_protocol_fail(c->ctx, "a leg of another conference");
 			(*n)++;
 		}
 	}
 	if (rc < 0)
-		return protocol_fail(c->ctx, "attributes");
+		return ctl_protocol_fail(c->ctx, "attributes");
 	/* a cursor must move the list on, or we would ask for the same page for ever */
 	if (have_cursor && (*n == before || (!first && next == *cursor)))
-		return protocol_fail(c->ctx, "the list cursor does not advance");
+		return ctl_protocol_fail(c->ctx, "the list cursor does not advance");
 	*more = have_cursor;
 	*cursor = next;
 	return 0;
@@ -1023,7 +924,7 @@ cmd_leg_list(struct ctl_ctx *ctx, int argc, char **argv)
 	conn_init(&c, ctx);
 	for (unsigned long page = 0; rc == 0 && more; page++) {
 		if (page == LIST_MAX_PAGES) {
-			rc = protocol_fail(ctx, "the leg list does not end");
+			rc = ctl_protocol_fail(ctx, "the leg list does not end");
 			break;
 		}
 		rc = leg_list_page(&c, conf, page == 0, &cursor, &more, &legs, &n, &cap);
@@ -1055,10 +956,9 @@ cmd_health(struct ctl_ctx *ctx, int argc, char **argv)
 	struct dp_conn c;
 	int rc, found;
 
-	getopt_reset();
-	while ((rc = getopt_long(argc, argv, ":", no_options, NULL)) != -1)
-		return getopt_fail(ctx, rc, argv);
-	rc = no_operands(ctx, argc, argv);
+	rc = ctl_no_options(ctx, argc, argv);
+	if (rc == 0)
+		rc = ctl_operands(ctx, argc, argv, 0, NULL, false);
 	if (rc != 0)
 		return rc;
 	conn_init(&c, ctx);
@@ -1066,9 +966,9 @@ cmd_health(struct ctl_ctx *ctx, int argc, char **argv)
 	if (rc == 0) {
 		found = reply_find(&reply, DP_ATTR_NEST_HEALTH, &a);
 		if (found > 1 || (found == 1 && dp_proto_get_health(&a, &h) != 0))
-			rc = protocol_fail(ctx, "health");
+			rc = ctl_protocol_fail(ctx, "health");
 		else if (found == 0)
-			rc = protocol_fail(ctx, "no health in the reply");
+			rc = ctl_protocol_fail(ctx, "no health in the reply");
 	}
 	conn_free(&c);
 	if (rc != 0)
@@ -1173,7 +1073,7 @@ stats_fetch(struct dp_conn *c, struct stats_sample *s)
 			continue;
 		if (dp_proto_get_stats_group(&a, &g) != 0) {
 			sample_free(s);
-			return protocol_fail(c->ctx, "statistics group");
+			return ctl_protocol_fail(c->ctx, "statistics group");
 		}
 		group_sanitize(&g);
 		if (a.type == DP_ATTR_NEST_STATS_PORT) {
@@ -1188,7 +1088,7 @@ stats_fetch(struct dp_conn *c, struct stats_sample *s)
 	}
 	if (rc < 0) {
 		sample_free(s);
-		return protocol_fail(c->ctx, "attributes");
+		return ctl_protocol_fail(c->ctx, "attributes");
 	}
 	return 0;
 }
@@ -1422,7 +1322,7 @@ cmd_stats(struct ctl_ctx *ctx, int argc, char **argv)
 	char *end;
 	int o, rc;
 
-	getopt_reset();
+	ctl_getopt_reset();
 	while ((o = getopt_long(argc, argv, ":", stats_options, NULL)) != -1) {
 		switch (o) {
 		case OPT_WATCH:
@@ -1430,24 +1330,24 @@ cmd_stats(struct ctl_ctx *ctx, int argc, char **argv)
 			interval = strtod(optarg, &end);
 			if (errno != 0 || *end != '\0' || optarg[0] < '0' || optarg[0] > '9' ||
 			    !(interval >= 0.1 && interval <= 86400))
-				return usage_fail(ctx, "--watch takes seconds from 0.1 to 86400, "
+				return ctl_usage_fail(ctx, "--watch takes seconds from 0.1 to 86400, "
 						  "not \"%s\"", optarg);
 			watch = true;
 			break;
 		case OPT_COUNT:
-			if (parse_u32(optarg, false, 1, &count) != 0)
-				return usage_fail(ctx, "--count must be 1 or more, not \"%s\"",
+			if (ctl_parse_u32(optarg, false, 1, UINT32_MAX, &count) != 0)
+				return ctl_usage_fail(ctx, "--count must be 1 or more, not \"%s\"",
 						  optarg);
 			break;
 		default:
-			return getopt_fail(ctx, o, argv);
+			return ctl_getopt_fail(ctx, o, argv);
 		}
 	}
-	rc = no_operands(ctx, argc, argv);
+	rc = ctl_operands(ctx, argc, argv, 0, NULL, false);
 	if (rc != 0)
 		return rc;
 	if (count != 0 && !watch)
-		return usage_fail(ctx, "%s needs --watch", "--count");
+		return ctl_usage_fail(ctx, "%s needs --watch", "--count");
 	if (watch) {
 		struct sigaction sa = { .sa_handler = on_stop };
 
@@ -1502,7 +1402,6 @@ const struct ctl_cmd ctl_dp_cmds[] = {
 		.words = "dp health",
 		.synopsis = "",
 		.summary = "version, uptime, workers, legs, conferences, ports of sluice-dp",
-		.help = NULL,
 		.run = cmd_health,
 	},
 	{
@@ -1541,28 +1440,24 @@ const struct ctl_cmd ctl_dp_cmds[] = {
 		.words = "dp leg del",
 		.synopsis = "--id N",
 		.summary = "remove a leg",
-		.help = NULL,
 		.run = cmd_leg_del,
 	},
 	{
 		.words = "dp leg show",
 		.synopsis = "--id N",
 		.summary = "a leg's settings (never its keys), address and counters",
-		.help = NULL,
 		.run = cmd_leg_show,
 	},
 	{
 		.words = "dp leg list",
 		.synopsis = "[--conf N]",
 		.summary = "every leg (of one conference)",
-		.help = NULL,
 		.run = cmd_leg_list,
 	},
 	{
 		.words = "dp conf del",
 		.synopsis = "--id N",
 		.summary = "remove every leg of a conference",
-		.help = NULL,
 		.run = cmd_conf_del,
 	},
 	{

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Output helpers of sluicectl: error reporting, JSON documents and aligned tables.
+ * Helpers of sluicectl's commands: error reporting, arguments, JSON documents and aligned
+ * tables.
  */
+#include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -11,6 +14,7 @@
 #include <jansson.h>
 
 #include "ctl.h"
+#include "dp_proto.h"
 
 int
 ctl_fail(const struct ctl_ctx *ctx, int exit_code, const char *code, const char *fmt, ...)
@@ -37,6 +41,120 @@ ctl_fail(const struct ctl_ctx *ctx, int exit_code, const char *code, const char 
 	}
 	return exit_code;
 }
+
+/* ---- arguments ---- */
+
+int
+ctl_usage_fail(const struct ctl_ctx *ctx, const char *fmt, ...)
+{
+	char msg[384];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return ctl_fail(ctx, CTL_EXIT_USAGE, CTL_CODE_USAGE, "%s (see: sluicectl %s --help)",
+			msg, ctx->cmd->words);
+}
+
+int
+ctl_protocol_fail(const struct ctl_ctx *ctx, const char *what)
+{
+	return ctl_fail(ctx, CTL_EXIT_CONN, CTL_CODE_PROTOCOL, "malformed reply: %s", what);
+}
+
+void
+ctl_getopt_reset(void)
+{
+	optind = 0;                   /* glibc: start over, argv[0] is the command word */
+	opterr = 0;
+}
+
+int
+ctl_getopt_fail(const struct ctl_ctx *ctx, int o, char **argv)
+{
+	const char *arg = argv[optind - 1];
+
+	if (o == ':')
+		return ctl_usage_fail(ctx, "%s needs a value", arg);
+	return ctl_usage_fail(ctx, "unknown option %s", arg);
+}
+
+int
+ctl_no_options(const struct ctl_ctx *ctx, int argc, char **argv)
+{
+	static const struct option none[] = {
+		{ NULL, 0, NULL, 0 },
+	};
+	int o;
+
+	ctl_getopt_reset();
+	o = getopt_long(argc, argv, ":", none, NULL);
+	return o == -1 ? 0 : ctl_getopt_fail(ctx, o, argv);
+}
+
+int
+ctl_operands(const struct ctl_ctx *ctx, int argc, char **argv, int n, const char *const *names,
+	     bool quiet)
+{
+	int have = argc - optind;
+
+	if (have < n)
+		return ctl_usage_fail(ctx, "%s is missing", names[have]);
+	if (have > n) {
+		if (quiet)
+			return ctl_usage_fail(ctx, "unexpected argument after %s", names[n - 1]);
+		return ctl_usage_fail(ctx, "unexpected argument \"%s\"", argv[optind + n]);
+	}
+	return 0;
+}
+
+int
+ctl_parse_u32(const char *s, bool hex, uint32_t min, uint32_t max, uint32_t *out)
+{
+	unsigned long long v;
+	char *end;
+	int base = 10;
+
+	if (hex && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		s += 2;
+		base = 16;
+		if (!((s[0] >= '0' && s[0] <= '9') || (s[0] >= 'a' && s[0] <= 'f') ||
+		      (s[0] >= 'A' && s[0] <= 'F')))
+			return -1;
+	} else if (s[0] < '0' || s[0] > '9') {
+		return -1;
+	}
+	errno = 0;
+	v = strtoull(s, &end, base);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+int
+ctl_parse_id(const struct ctl_ctx *ctx, const char *what, const char *s, uint32_t *out)
+{
+	if (ctl_parse_u32(s, false, 1, UINT32_MAX, out) == 0)
+		return 0;
+	return ctl_usage_fail(ctx, "%s must be a number from 1 to 4294967295, not \"%s\"", what,
+			      s);
+}
+
+const char *
+ctl_suite_list(void)
+{
+	static char list[160];
+
+	if (list[0] == '\0')
+		for (uint8_t s = DP_SUITE_NONE + 1; s < DP_SUITE_MAX; s++)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+				 s > 1 ? ", " : "", dp_suite_name(s));
+	return list;
+}
+
+/* ---- output ---- */
 
 void
 ctl_json_print(json_t *doc, bool one_line)

@@ -23,15 +23,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <libconfig.h>
-
+#include "dp_cfgfile.h"
 #include "dp_config.h"
 
-#define CFG_MAX_FILE (1u << 20)       /* larger files are refused before parsing */
 #define CFG_SOCK_MAX 107              /* sun_path holds 108 bytes with the NUL */
 #define CFG_MAX_CPUS 1024             /* CPU_SETSIZE: what EAL accepts after '@' */
-#define CFG_MSG_LEN 512
 #define CFG_MAX_MSGS 64               /* errors kept for the report; more are counted */
+#define CFG_MAX_DEPTH 32              /* the file needs 4: ports ( { neighbours ( { */
 #define CFG_PATH_LEN 64               /* "ports[7].neighbours[63].mac" and the like */
 
 #define FSIZE(type, field) sizeof(((type *)NULL)->field)
@@ -245,17 +243,9 @@ struct cfg_port_lines {
 	int neigh_index[DP_CFG_MAX_NEIGH];    /* in the file's neighbours list */
 };
 
-struct cfg_msg {
-	int line;                     /* 0: none */
-	char text[CFG_MSG_LEN];
-};
-
 struct cfg_ctx {
 	struct dp_config *cfg;
-	const char *name;             /* the file, in messages */
-	unsigned int n_errors;
-	unsigned int n_msgs;
-	struct cfg_msg msgs[CFG_MAX_MSGS];
+	struct dp_cfgfile_errs errs;
 
 	int sec_line[SEC_COUNT];      /* where each section starts; 0: absent */
 	int line[R_COUNT];            /* top-level rows: where each was set; 0: default */
@@ -278,16 +268,16 @@ struct cfg_scope {
 struct cfg_list {
 	enum cfg_sec sec;
 	const char *name;
-	void (*parse)(struct cfg_ctx *ctx, const struct cfg_scope *sc, config_setting_t *s);
+	void (*parse)(struct cfg_ctx *ctx, const struct cfg_scope *sc, struct dp_cfgfile_node *s);
 };
 
-static void parse_pci(struct cfg_ctx *ctx, const struct cfg_scope *sc, config_setting_t *s);
-static void parse_vdevs(struct cfg_ctx *ctx, const struct cfg_scope *sc, config_setting_t *s);
+static void parse_pci(struct cfg_ctx *ctx, const struct cfg_scope *sc, struct dp_cfgfile_node *s);
+static void parse_vdevs(struct cfg_ctx *ctx, const struct cfg_scope *sc, struct dp_cfgfile_node *s);
 static void parse_udp_ports(struct cfg_ctx *ctx, const struct cfg_scope *sc,
-			    config_setting_t *s);
-static void parse_uids(struct cfg_ctx *ctx, const struct cfg_scope *sc, config_setting_t *s);
+			    struct dp_cfgfile_node *s);
+static void parse_uids(struct cfg_ctx *ctx, const struct cfg_scope *sc, struct dp_cfgfile_node *s);
 static void parse_neighbours(struct cfg_ctx *ctx, const struct cfg_scope *sc,
-			     config_setting_t *s);
+			     struct dp_cfgfile_node *s);
 
 static const struct cfg_list cfg_lists[] = {
 	{ SEC_EAL, "pci", parse_pci },
@@ -301,173 +291,11 @@ static const struct cfg_list cfg_lists[] = {
 
 /* ---- messages ---- */
 
-static void cfg_err(struct cfg_ctx *ctx, int line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-/* Records one error; they are written out sorted by line once the whole file is read. */
-static void
-cfg_err(struct cfg_ctx *ctx, int line, const char *fmt, ...)
-{
-	struct cfg_msg *m;
-	va_list ap;
-
-	ctx->n_errors++;
-	if (ctx->n_msgs == CFG_MAX_MSGS)
-		return;
-	m = &ctx->msgs[ctx->n_msgs++];
-	m->line = line;
-	va_start(ap, fmt);
-	vsnprintf(m->text, sizeof(m->text), fmt, ap);
-	va_end(ap);
-}
-
-/*
- * Writes "NAME:LINE: message" lines into err, in line order (messages without a line
- * last), separated by '\n': whole lines while they fit; the first is cut short rather than
- * lost.
- */
-static void
-cfg_flush(struct cfg_ctx *ctx, char *err, size_t errlen)
-{
-	char full[CFG_MSG_LEN + DP_CFG_STR_LEN + 16];
-	unsigned int order[CFG_MAX_MSGS];
-	unsigned int shown = 0;
-	size_t used = 0;
-
-	if (err == NULL || errlen == 0)
-		return;
-	err[0] = '\0';
-	/* stable insertion sort: messages of one line keep the order they were found in */
-	for (unsigned int i = 0; i < ctx->n_msgs; i++) {
-		unsigned int j = i;
-		unsigned int key = (unsigned int)ctx->msgs[i].line - 1u;   /* 0 sorts last */
-
-		while (j > 0 && (unsigned int)ctx->msgs[order[j - 1]].line - 1u > key) {
-			order[j] = order[j - 1];
-			j--;
-		}
-		order[j] = i;
-	}
-	for (unsigned int i = 0; i < ctx->n_msgs; i++) {
-		const struct cfg_msg *m = &ctx->msgs[order[i]];
-		int n;
-
-		if (m->line > 0)
-			n = snprintf(full, sizeof(full), "%s:%d: %s", ctx->name, m->line, m->text);
-		else
-			n = snprintf(full, sizeof(full), "%s: %s", ctx->name, m->text);
-		if (n < 0)
-			break;
-		if ((size_t)n >= sizeof(full))
-			n = (int)sizeof(full) - 1;
-		if (used == 0) {
-			snprintf(err, errlen, "%s", full);
-			used = strlen(err);
-		} else if (used + 1 + (size_t)n < errlen) {
-			err[used++] = '\n';
-			memcpy(err + used, full, (size_t)n);
-			used += (size_t)n;
-			err[used] = '\0';
-		} else {
-			break;
-		}
-		shown++;
-	}
-	if (shown < ctx->n_errors) {
-		int n = snprintf(full, sizeof(full), "%s: %u more errors not shown", ctx->name,
-				 ctx->n_errors - shown);
-
-		if (n > 0 && used + 1 + (size_t)n < errlen) {
-			err[used++] = '\n';
-			memcpy(err + used, full, (size_t)n + 1);
-		}
-	}
-}
-
-/* A string from the file, quoted and made safe for one line of a terminal. */
-static const char *
-cfg_quote(const char *s, char *buf, size_t len)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
-
-	buf[o++] = '"';
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (o + 8 >= len) {
-			memcpy(buf + o, "...", 3);
-			o += 3;
-			break;
-		}
-		if (c == '"' || c == '\\') {
-			buf[o++] = '\\';
-			buf[o++] = (char)c;
-		} else if (c < 0x20 || c >= 0x7f) {
-			buf[o++] = '\\';
-			buf[o++] = 'x';
-			buf[o++] = hex[c >> 4];
-			buf[o++] = hex[c & 0xf];
-		} else {
-			buf[o++] = (char)c;
-		}
-	}
-	buf[o++] = '"';
-	buf[o] = '\0';
-	return buf;
-}
-
-static int
-cfg_line(const config_setting_t *s)
-{
-	const config_setting_t *p;
-
-	/* Elements of an array may carry no line: their parent's is close enough. */
-	for (p = s; p != NULL; p = config_setting_parent(p))
-		if (config_setting_source_line(p) > 0)
-			return config_setting_source_line(p);
-	return 0;
-}
-
-static const char *
-cfg_type_name(int type)
-{
-	switch (type) {
-	case CONFIG_TYPE_GROUP:
-		return "a group";
-	case CONFIG_TYPE_INT:
-	case CONFIG_TYPE_INT64:
-		return "an integer";
-	case CONFIG_TYPE_FLOAT:
-		return "a float";
-	case CONFIG_TYPE_STRING:
-		return "a string";
-	case CONFIG_TYPE_BOOL:
-		return "a boolean";
-	case CONFIG_TYPE_ARRAY:
-		return "an array";
-	case CONFIG_TYPE_LIST:
-		return "a list";
-	default:
-		return "nothing";
-	}
-}
-
-/* "a, b, c": the words of a set, for messages. */
+/* "a, b, c": the words of a set (NULL-terminated), for messages. */
 static const char *
 cfg_words(const char *const *words, char *buf, size_t len)
 {
-	size_t o = 0;
-
-	buf[0] = '\0';
-	for (; *words != NULL; words++) {
-		int n = snprintf(buf + o, len - o, "%s%s", o == 0 ? "" : ", ", *words);
-
-		if (n < 0 || (size_t)n >= len - o)
-			break;
-		o += (size_t)n;
-	}
-	return buf;
+	return dp_cfgfile_words(words, SIZE_MAX, buf, len);
 }
 
 /* The names a section accepts, for "unknown setting" messages. */
@@ -905,64 +733,19 @@ prefix_str(const struct dp_cfg_prefix *pfx, char *buf, size_t len)
 }
 
 /* ---- scalar settings ---- */
-
-static void
-store_uint(void *field, size_t size, uint32_t v)
-{
-	if (size == sizeof(uint16_t))
-		*(uint16_t *)field = (uint16_t)v;
-	else
-		*(uint32_t *)field = v;
-}
-
-/* "an integer in 1..64 (queues)" or "a power of two in 64..16384 (descriptors)" */
-static const char *
-cfg_int_spec(const struct cfg_row *row, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s in %u..%u%s%s%s", row->what != NULL ? row->what : "an integer",
-		 row->min, row->max, row->unit != NULL ? " (" : "",
-		 row->unit != NULL ? row->unit : "", row->unit != NULL ? ")" : "");
-	return buf;
-}
+/* ---- scalar settings ---- */
 
 /* An integer setting or list element checked against row's bounds; -1 when it is bad. */
 static int
-cfg_get_uint(struct cfg_ctx *ctx, const struct cfg_row *row, const config_setting_t *s,
+cfg_get_uint(struct cfg_ctx *ctx, const struct cfg_row *row, const struct dp_cfgfile_node *s,
 	     const char *path, uint32_t *out)
 {
-	int type = config_setting_type(s);
-	char spec[128];
-	long long v;
+	const struct dp_cfgfile_uint u = {
+		.min = row->min, .max = row->max, .what = row->what, .unit = row->unit,
+		.ok = row->int_ok,
+	};
 
-	if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64) {
-		cfg_err(ctx, cfg_line(s), "%s: must be %s, not %s", path,
-			cfg_int_spec(row, spec, sizeof(spec)), cfg_type_name(type));
-		return -1;
-	}
-	v = config_setting_get_int64(s);
-	if (v < (long long)row->min || v > (long long)row->max ||
-	    (row->int_ok != NULL && !row->int_ok((uint64_t)v))) {
-		cfg_err(ctx, cfg_line(s), "%s = %lld: must be %s", path, v,
-			cfg_int_spec(row, spec, sizeof(spec)));
-		return -1;
-	}
-	*out = (uint32_t)v;
-	return 0;
-}
-
-/* A string setting or list element; -1 (reported) when it is not a string. */
-static const char *
-cfg_get_str(struct cfg_ctx *ctx, const config_setting_t *s, const char *path,
-	    const char *expect)
-{
-	int type = config_setting_type(s);
-
-	if (type != CONFIG_TYPE_STRING) {
-		cfg_err(ctx, cfg_line(s), "%s: must be a string (%s), not %s", path, expect,
-			cfg_type_name(type));
-		return NULL;
-	}
-	return config_setting_get_string(s);
+	return dp_cfgfile_get_uint(&ctx->errs, s, path, &u, out);
 }
 
 static const char *
@@ -1013,7 +796,7 @@ word_index(const char *const *words, const char *s)
 
 /* Reads one scalar setting described by row into base. Returns 0, or -1 (reported). */
 static int
-cfg_read_row(struct cfg_ctx *ctx, const struct cfg_row *row, config_setting_t *s, void *base,
+cfg_read_row(struct cfg_ctx *ctx, const struct cfg_row *row, struct dp_cfgfile_node *s, void *base,
 	     const char *path)
 {
 	char *field = (char *)base + row->offset;
@@ -1026,30 +809,30 @@ cfg_read_row(struct cfg_ctx *ctx, const struct cfg_row *row, config_setting_t *s
 	if (row->kind == CFG_UINT) {
 		if (cfg_get_uint(ctx, row, s, path, &v) < 0)
 			return -1;
-		store_uint(field, row->size, v);
+		dp_cfgfile_store_uint(field, row->size, v);
 		return 0;
 	}
 	cfg_row_expect(row, expect, sizeof(expect));
-	str = cfg_get_str(ctx, s, path, expect);
+	str = dp_cfgfile_get_str(&ctx->errs, s, path, expect);
 	if (str == NULL)
 		return -1;
 	n = strlen(str);
 	switch (row->kind) {
 	case CFG_STR:
 		if (row->words != NULL && word_index(row->words, str) < 0) {
-			cfg_err(ctx, cfg_line(s), "%s = %s: must be %s", path,
-				cfg_quote(str, q, sizeof(q)), expect);
+			dp_cfgfile_err(&ctx->errs, dp_cfgfile_line(s), "%s = %s: must be %s", path,
+				dp_cfgfile_quote(str, q, sizeof(q)), expect);
 			return -1;
 		}
 		why[0] = '\0';
 		if (n < row->min || n > row->max || n >= row->size) {
-			cfg_err(ctx, cfg_line(s), "%s = %s: must be %u..%u bytes long", path,
-				cfg_quote(str, q, sizeof(q)), row->min, row->max);
+			dp_cfgfile_err(&ctx->errs, dp_cfgfile_line(s), "%s = %s: must be %u..%u bytes long", path,
+				dp_cfgfile_quote(str, q, sizeof(q)), row->min, row->max);
 			return -1;
 		}
 		if (row->str_ok != NULL && !row->str_ok(str, why, sizeof(why))) {
-			cfg_err(ctx, cfg_line(s), "%s = %s: %s", path,
-				cfg_quote(str, q, sizeof(q)), why);
+			dp_cfgfile_err(&ctx->errs, dp_cfgfile_line(s), "%s = %s: %s", path,
+				dp_cfgfile_quote(str, q, sizeof(q)), why);
 			return -1;
 		}
 		memcpy(field, str, n + 1);
@@ -1064,8 +847,8 @@ cfg_read_row(struct cfg_ctx *ctx, const struct cfg_row *row, config_setting_t *s
 		if (mac_parse(str, (uint8_t *)field) < 0)
 			break;
 		if ((field[0] & 1) != 0 || memcmp(field, "\0\0\0\0\0\0", 6) == 0) {
-			cfg_err(ctx, cfg_line(s), "%s = %s: must be a unicast address, not "
-				"multicast or all zeros", path, cfg_quote(str, q, sizeof(q)));
+			dp_cfgfile_err(&ctx->errs, dp_cfgfile_line(s), "%s = %s: must be a unicast address, not "
+				"multicast or all zeros", path, dp_cfgfile_quote(str, q, sizeof(q)));
 			return -1;
 		}
 		*(bool *)((char *)base + row->set_offset) = true;
@@ -1078,15 +861,15 @@ cfg_read_row(struct cfg_ctx *ctx, const struct cfg_row *row, config_setting_t *s
 		if (prefix_parse(str, v6, &pfx) < 0)
 			break;
 		if (v6 ? v6_is_special(pfx.ip) : v4_is_special(pfx.ip)) {
-			cfg_err(ctx, cfg_line(s), "%s = %s: must be a unicast host address "
+			dp_cfgfile_err(&ctx->errs, dp_cfgfile_line(s), "%s = %s: must be a unicast host address "
 				"(not unspecified, loopback, multicast or broadcast)", path,
-				cfg_quote(str, q, sizeof(q)));
+				dp_cfgfile_quote(str, q, sizeof(q)));
 			return -1;
 		}
 		if (!v6 && v4_is_net_or_bcast(&pfx, pfx.ip)) {
-			cfg_err(ctx, cfg_line(s), "%s = %s: is the network or broadcast address "
+			dp_cfgfile_err(&ctx->errs, dp_cfgfile_line(s), "%s = %s: is the network or broadcast address "
 				"of its prefix; give the port's own address", path,
-				cfg_quote(str, q, sizeof(q)));
+				dp_cfgfile_quote(str, q, sizeof(q)));
 			return -1;
 		}
 		memcpy(field, &pfx, sizeof(pfx));
@@ -1101,7 +884,7 @@ cfg_read_row(struct cfg_ctx *ctx, const struct cfg_row *row, config_setting_t *s
 	case CFG_UINT:
 		break;
 	}
-	cfg_err(ctx, cfg_line(s), "%s = %s: must be %s", path, cfg_quote(str, q, sizeof(q)),
+	dp_cfgfile_err(&ctx->errs, dp_cfgfile_line(s), "%s = %s: must be %s", path, dp_cfgfile_quote(str, q, sizeof(q)),
 		expect);
 	return -1;
 }
@@ -1113,7 +896,7 @@ cfg_row_default(const struct cfg_row *row, void *base)
 
 	switch (row->kind) {
 	case CFG_UINT:
-		store_uint(field, row->size, row->def);
+		dp_cfgfile_store_uint(field, row->size, row->def);
 		break;
 	case CFG_ENUM:
 		*(int *)field = (int)row->def;
@@ -1132,13 +915,13 @@ cfg_row_default(const struct cfg_row *row, void *base)
  * unknown setting.
  */
 static void
-cfg_parse_group(struct cfg_ctx *ctx, const struct cfg_scope *sc, config_setting_t *group)
+cfg_parse_group(struct cfg_ctx *ctx, const struct cfg_scope *sc, struct dp_cfgfile_node *group)
 {
-	int n = config_setting_length(group);
+	int n = dp_cfgfile_length(group);
 
 	for (int i = 0; i < n; i++) {
-		config_setting_t *s = config_setting_get_elem(group, i);
-		const char *name = config_setting_name(s);
+		struct dp_cfgfile_node *s = dp_cfgfile_elem(group, i);
+		const char *name = dp_cfgfile_name(s);
 		char path[CFG_PATH_LEN + 64], allowed[512];
 		bool found = false;
 
@@ -1149,7 +932,7 @@ cfg_parse_group(struct cfg_ctx *ctx, const struct cfg_scope *sc, config_setting_
 			if (cfg_rows[r].sec != sc->sec || strcmp(cfg_rows[r].name, name) != 0)
 				continue;
 			found = true;
-			sc->line[r] = cfg_line(s);
+			sc->line[r] = dp_cfgfile_line(s);
 			if (cfg_read_row(ctx, &cfg_rows[r], s, sc->base, path) < 0)
 				sc->bad[r] = true;
 		}
@@ -1160,9 +943,8 @@ cfg_parse_group(struct cfg_ctx *ctx, const struct cfg_scope *sc, config_setting_
 			cfg_lists[l].parse(ctx, sc, s);
 		}
 		if (!found)
-			cfg_err(ctx, cfg_line(s), "%s: unknown setting; %s allows %s", path,
-				cfg_sec_names[sc->sec], cfg_allowed(sc->sec, allowed,
-								    sizeof(allowed)));
+			dp_cfgfile_unknown(&ctx->errs, s, path, cfg_sec_names[sc->sec],
+					   cfg_allowed(sc->sec, allowed, sizeof(allowed)));
 	}
 }
 
@@ -1170,20 +952,20 @@ cfg_parse_group(struct cfg_ctx *ctx, const struct cfg_scope *sc, config_setting_
 
 /* An array or list of at most max elements (at least min); -1 (reported) otherwise. */
 static int
-cfg_list_check(struct cfg_ctx *ctx, const config_setting_t *s, const char *path,
+cfg_list_check(struct cfg_ctx *ctx, const struct dp_cfgfile_node *s, const char *path,
 	       unsigned int min, unsigned int max, const char *what)
 {
-	int type = config_setting_type(s);
+	int type = dp_cfgfile_type(s);
 	int n;
 
-	if (type != CONFIG_TYPE_ARRAY && type != CONFIG_TYPE_LIST) {
-		cfg_err(ctx, cfg_line(s), "%s: must be a list of %s, not %s", path, what,
-			cfg_type_name(type));
+	if (type != DP_CFGFILE_ARRAY && type != DP_CFGFILE_LIST) {
+		dp_cfgfile_err(&ctx->errs, dp_cfgfile_line(s), "%s: must be a list of %s, not %s", path, what,
+			dp_cfgfile_type_name(type));
 		return -1;
 	}
-	n = config_setting_length(s);
+	n = dp_cfgfile_length(s);
 	if (n < (int)min || n > (int)max) {
-		cfg_err(ctx, cfg_line(s), "%s: has %d entries, allowed %u..%u (%s)", path, n, min,
+		dp_cfgfile_err(&ctx->errs, dp_cfgfile_line(s), "%s: has %d entries, allowed %u..%u (%s)", path, n, min,
 			max, what);
 		return -1;
 	}
@@ -1196,9 +978,9 @@ cfg_list_check(struct cfg_ctx *ctx, const config_setting_t *s, const char *path,
  * (elem returns -1, reported, for an element it refuses).
  */
 static bool
-cfg_list_each(struct cfg_ctx *ctx, const struct cfg_scope *sc, config_setting_t *s,
+cfg_list_each(struct cfg_ctx *ctx, const struct cfg_scope *sc, struct dp_cfgfile_node *s,
 	      const char *name, unsigned int min, unsigned int max, const char *what,
-	      int (*elem)(struct cfg_ctx *ctx, const struct cfg_scope *sc, config_setting_t *e,
+	      int (*elem)(struct cfg_ctx *ctx, const struct cfg_scope *sc, struct dp_cfgfile_node *e,
 			  int i, const char *path))
 {
 	int n = cfg_list_check(ctx, s, name, min, max, what);
@@ -1208,7 +990,7 @@ cfg_list_each(struct cfg_ctx *ctx, const struct cfg_scope *sc, config_setting_t 
 		char path[CFG_PATH_LEN + 32];
 
 		snprintf(path, sizeof(path), "%s[%d]", name, i);
-		if (elem(ctx, sc, config_setting_get_elem(s, i), i, path) < 0)
+		if (elem(ctx, sc, dp_cfgfile_elem(s, i), i, path) < 0)
 			ok = false;
 	}
 	return ok;
@@ -1218,7 +1000,7 @@ static const char pci_what[] = "PCI addresses \"DDDD:BB:DD.F\", optionally follo
 			       "\",devargs\"";
 
 static int
-pci_elem(struct cfg_ctx *ctx, const struct cfg_scope *sc, config_setting_t *e, int i,
+pci_elem(struct cfg_ctx *ctx, const struct cfg_scope *sc, struct dp_cfgfile_node *e, int i,
 	 const char *path)
 {
 	struct dp_config *cfg = sc->base;
@@ -1227,22 +1009,22 @@ pci_elem(struct cfg_ctx *ctx, const struct cfg_scope *sc, config_setting_t *e, i
 	bool dup = false;
 
 	(void)i;
-	str = cfg_get_str(ctx, e, path, pci_what);
+	str = dp_cfgfile_get_str(&ctx->errs, e, path, pci_what);
 	if (str == NULL)
 		return -1;
 	if (pci_parse(str, canon, &rest) < 0 || (*rest != '\0' && *rest != ',') ||
 	    strlen(str) >= DP_CFG_STR_LEN || !is_printable(str, false)) {
-		cfg_err(ctx, cfg_line(e), "%s = %s: must be a PCI address \"DDDD:BB:DD.F\" "
+		dp_cfgfile_err(&ctx->errs, dp_cfgfile_line(e), "%s = %s: must be a PCI address \"DDDD:BB:DD.F\" "
 			"(device 00..1f, function 0..7), optionally followed by "
 			"\",devargs\", under %d bytes, no spaces", path,
-			cfg_quote(str, q, sizeof(q)), DP_CFG_STR_LEN);
+			dp_cfgfile_quote(str, q, sizeof(q)), DP_CFG_STR_LEN);
 		return -1;
 	}
 	for (unsigned int j = 0; j < cfg->n_pci && !dup; j++)
 		dup = strncmp(cfg->pci[j], canon, 12) == 0;
 	if (dup) {
-		cfg_err(ctx, cfg_line(e), "%s = %s: device listed twice", path,
-			cfg_quote(str, q, sizeof(q)));
+		dp_cfgfile_err(&ctx->errs, dp_cfgfile_line(e), "%s = %s: device listed twice", path,
+			dp_cfgfile_quote(str, q, sizeof(q)));
 		return -1;
 	}
 	snprintf(cfg->pci[cfg->n_pci++], DP_CFG_STR_LEN, "%s%s", canon, rest);
@@ -1250,7 +1032,7 @@ pci_elem(struct cfg_ctx *ctx, const struct cfg_scope *sc, config_setting_t *e, i
 }
 
 static void
-parse_pci(struct cfg_ctx *ctx, const struct cfg_scope *sc, config_setting_t *s)
+parse_pci(struct cfg_ctx *ctx, const struct cfg_scope *sc, struct dp_cfgfile_node *s)
 {
 	if (!cfg_list_each(ctx, sc, s, "eal.pci", 0, DP_CFG_MAX_DEVARGS, pci_what, pci_elem))
 		ctx->pci_bad = true;
@@ -1266,7 +1048,7 @@ vdev_name_len(const char *vdev)
 static const char vdevs_what[] = "virtual devices \"name,key=value,...\"";
 
 static int
-vdev_elem(struct cfg_ctx *ctx, const struct cfg_scope *sc, config_setting_t *e, int i,
+vdev_elem(struct cfg_ctx *ctx, const struct cfg_scope *sc, struct dp_cfgfile_node *e, int i,
 	  const char *path)
 {
 	struct dp_config *cfg = sc->base;
@@ -1276,15 +1058,15 @@ vdev_elem(struct cfg_ctx *ctx, const struct cfg_scope *sc, config_setting_t *e, 
 	bool dup = false;
 
 	(void)i;
-	str = cfg_get_str(ctx, e, path, vdevs_what);
+	str = dp_cfgfile_get_str(&ctx->errs, e, path, vdevs_what);
 	if (str == NULL)
 		return -1;
 	len = vdev_name_len(str);
 	if (!is_vdev_name(str, len) || strlen(str) >= DP_CFG_STR_LEN ||
 	    !is_printable(str, false)) {
-		cfg_err(ctx, cfg_line(e), "%s = %s: must be \"name\" or \"name,args\" with "
+		dp_cfgfile_err(&ctx->errs, dp_cfgfile_line(e), "%s = %s: must be \"name\" or \"name,args\" with "
 			"a name of 1..63 of A-Z a-z 0-9 _ (such as net_af_packet0), under "
-			"%d bytes, no spaces", path, cfg_quote(str, q, sizeof(q)),
+			"%d bytes, no spaces", path, dp_cfgfile_quote(str, q, sizeof(q)),
 			DP_CFG_STR_LEN);
 		return -1;
 	}
@@ -1292,8 +1074,8 @@ vdev_elem(struct cfg_ctx *ctx, const struct cfg_scope *sc, config_setting_t *e, 
 		dup = vdev_name_len(cfg->vdevs[j]) == len &&
 		      memcmp(cfg->vdevs[j], str, len) == 0;
 	if (dup) {
-		cfg_err(ctx, cfg_line(e), "%s = %s: vdev name %.*s is used twice", path,
-			cfg_quote(str, q, sizeof(q)), (int)len, str);
+		dp_cfgfile_err(&ctx->errs, dp_cfgfile_line(e), "%s = %s: vdev name %.*s is used twice", path,
+			dp_cfgfile_quote(str, q, sizeof(q)), (int)len, str);
 		return -1;
 	}
 	memcpy(cfg->vdevs[cfg->n_vdevs++], str, strlen(str) + 1);
@@ -1301,7 +1083,7 @@ vdev_elem(struct cfg_ctx *ctx, const struct cfg_scope *sc, config_setting_t *e, 
 }
 
 static void
-parse_vdevs(struct cfg_ctx *ctx, const struct cfg_scope *sc, config_setting_t *s)
+parse_vdevs(struct cfg_ctx *ctx, const struct cfg_scope *sc, struct dp_cfgfile_node *s)
 {
 	if (!cfg_list_each(ctx, sc, s, "eal.vdevs", 0, DP_CFG_MAX_DEVARGS, vdevs_what,
 			   vdev_elem))
@@ -1309,7 +1091,7 @@ parse_vdevs(struct cfg_ctx *ctx, const struct cfg_scope *sc, config_setting_t *s
 }
 
 static int
-udp_port_elem(struct cfg_ctx *ctx, const struct cfg_scope *sc, config_setting_t *e, int i,
+udp_port_elem(struct cfg_ctx *ctx, const struct cfg_scope *sc, struct dp_cfgfile_node *e, int i,
 	      const char *path)
 {
 	static const struct cfg_row port_row = {
@@ -1322,7 +1104,7 @@ udp_port_elem(struct cfg_ctx *ctx, const struct cfg_scope *sc, config_setting_t 
 	if (cfg_get_uint(ctx, &port_row, e, path, &v) < 0)
 		return -1;
 	if (dp_config_media_index(cfg, (uint16_t)v) >= 0) {
-		cfg_err(ctx, cfg_line(e), "%s = %u: listed twice; media ports must be "
+		dp_cfgfile_err(&ctx->errs, dp_cfgfile_line(e), "%s = %u: listed twice; media ports must be "
 			"distinct", path, v);
 		return -1;
 	}
@@ -1331,7 +1113,7 @@ udp_port_elem(struct cfg_ctx *ctx, const struct cfg_scope *sc, config_setting_t 
 }
 
 static void
-parse_udp_ports(struct cfg_ctx *ctx, const struct cfg_scope *sc, config_setting_t *s)
+parse_udp_ports(struct cfg_ctx *ctx, const struct cfg_scope *sc, struct dp_cfgfile_node *s)
 {
 	ctx->media_seen = true;
 	cfg_list_each(ctx, sc, s, "media.udp_ports", 1, DP_CFG_MAX_MEDIA_PORTS,
@@ -1339,7 +1121,7 @@ parse_udp_ports(struct cfg_ctx *ctx, const struct cfg_scope *sc, config_setting_
 }
 
 static int
-uid_elem(struct cfg_ctx *ctx, const struct cfg_scope *sc, config_setting_t *e, int i,
+uid_elem(struct cfg_ctx *ctx, const struct cfg_scope *sc, struct dp_cfgfile_node *e, int i,
 	 const char *path)
 {
 	/* uid_t is 32 bits and (uid_t)-1 means "no user" */
@@ -1356,7 +1138,7 @@ uid_elem(struct cfg_ctx *ctx, const struct cfg_scope *sc, config_setting_t *e, i
 	for (unsigned int j = 0; j < cfg->n_uids && !dup; j++)
 		dup = cfg->uids[j] == v;
 	if (dup) {
-		cfg_err(ctx, cfg_line(e), "%s = %u: listed twice", path, v);
+		dp_cfgfile_err(&ctx->errs, dp_cfgfile_line(e), "%s = %u: listed twice", path, v);
 		return -1;
 	}
 	cfg->uids[cfg->n_uids++] = v;
@@ -1364,13 +1146,13 @@ uid_elem(struct cfg_ctx *ctx, const struct cfg_scope *sc, config_setting_t *e, i
 }
 
 static void
-parse_uids(struct cfg_ctx *ctx, const struct cfg_scope *sc, config_setting_t *s)
+parse_uids(struct cfg_ctx *ctx, const struct cfg_scope *sc, struct dp_cfgfile_node *s)
 {
 	cfg_list_each(ctx, sc, s, "control.allow_uids", 0, DP_CFG_MAX_UIDS, "uids", uid_elem);
 }
 
 static int
-neigh_elem(struct cfg_ctx *ctx, const struct cfg_scope *sc, config_setting_t *e, int i,
+neigh_elem(struct cfg_ctx *ctx, const struct cfg_scope *sc, struct dp_cfgfile_node *e, int i,
 	   const char *path)
 {
 	struct dp_cfg_port *port = sc->base;
@@ -1378,16 +1160,16 @@ neigh_elem(struct cfg_ctx *ctx, const struct cfg_scope *sc, config_setting_t *e,
 	bool have_ip = false, have_mac = false, bad = false;
 	int m;
 
-	if (config_setting_type(e) != CONFIG_TYPE_GROUP) {
-		cfg_err(ctx, cfg_line(e), "%s: must be a group { ip = \"...\"; "
+	if (dp_cfgfile_type(e) != DP_CFGFILE_GROUP) {
+		dp_cfgfile_err(&ctx->errs, dp_cfgfile_line(e), "%s: must be a group { ip = \"...\"; "
 			"mac = \"...\"; }, not %s", path,
-			cfg_type_name(config_setting_type(e)));
+			dp_cfgfile_type_name(dp_cfgfile_type(e)));
 		return -1;
 	}
-	m = config_setting_length(e);
+	m = dp_cfgfile_length(e);
 	for (int j = 0; j < m; j++) {
-		config_setting_t *f = config_setting_get_elem(e, j);
-		const char *fname = config_setting_name(f);
+		struct dp_cfgfile_node *f = dp_cfgfile_elem(e, j);
+		const char *fname = dp_cfgfile_name(f);
 		char fpath[CFG_PATH_LEN + 64], q[80];
 		const char *str;
 
@@ -1395,49 +1177,49 @@ neigh_elem(struct cfg_ctx *ctx, const struct cfg_scope *sc, config_setting_t *e,
 			continue;
 		snprintf(fpath, sizeof(fpath), "%s.%s", path, fname);
 		if (strcmp(fname, "ip") == 0) {
-			str = cfg_get_str(ctx, f, fpath, "an IPv4 or IPv6 address");
+			str = dp_cfgfile_get_str(&ctx->errs, f, fpath, "an IPv4 or IPv6 address");
 			if (str == NULL ||
 			    ip_parse(str, strchr(str, ':') != NULL, nb.ip) < 0) {
 				if (str != NULL)
-					cfg_err(ctx, cfg_line(f), "%s = %s: must be an "
+					dp_cfgfile_err(&ctx->errs, dp_cfgfile_line(f), "%s = %s: must be an "
 						"IPv4 or IPv6 address", fpath,
-						cfg_quote(str, q, sizeof(q)));
+						dp_cfgfile_quote(str, q, sizeof(q)));
 				bad = true;
 			}
 			have_ip = true;
 		} else if (strcmp(fname, "mac") == 0) {
-			str = cfg_get_str(ctx, f, fpath, "a MAC address");
+			str = dp_cfgfile_get_str(&ctx->errs, f, fpath, "a MAC address");
 			if (str == NULL || mac_parse(str, nb.mac) < 0 ||
 			    (nb.mac[0] & 1) != 0 ||
 			    memcmp(nb.mac, "\0\0\0\0\0\0", 6) == 0) {
 				if (str != NULL)
-					cfg_err(ctx, cfg_line(f), "%s = %s: must be a "
+					dp_cfgfile_err(&ctx->errs, dp_cfgfile_line(f), "%s = %s: must be a "
 						"unicast MAC address such as "
 						"\"02:00:5c:00:00:09\"", fpath,
-						cfg_quote(str, q, sizeof(q)));
+						dp_cfgfile_quote(str, q, sizeof(q)));
 				bad = true;
 			}
 			have_mac = true;
 		} else {
-			cfg_err(ctx, cfg_line(f), "%s: unknown setting; a neighbour allows "
+			dp_cfgfile_err(&ctx->errs, dp_cfgfile_line(f), "%s: unknown setting; a neighbour allows "
 				"ip, mac", fpath);
 			bad = true;
 		}
 	}
 	if (!have_ip || !have_mac) {
-		cfg_err(ctx, cfg_line(e), "%s: needs both ip and mac", path);
+		dp_cfgfile_err(&ctx->errs, dp_cfgfile_line(e), "%s: needs both ip and mac", path);
 		bad = true;
 	}
 	if (bad)
 		return -1;
-	ctx->port[sc->port].neigh[port->n_neigh] = cfg_line(e);
+	ctx->port[sc->port].neigh[port->n_neigh] = dp_cfgfile_line(e);
 	ctx->port[sc->port].neigh_index[port->n_neigh] = i;
 	port->neigh[port->n_neigh++] = nb;
 	return 0;
 }
 
 static void
-parse_neighbours(struct cfg_ctx *ctx, const struct cfg_scope *sc, config_setting_t *s)
+parse_neighbours(struct cfg_ctx *ctx, const struct cfg_scope *sc, struct dp_cfgfile_node *s)
 {
 	char lpath[CFG_PATH_LEN + 16];
 
@@ -1459,20 +1241,20 @@ port_check(struct cfg_ctx *ctx, unsigned int idx)
 
 	for (size_t r = R_FIRST_PORT; r < R_COUNT; r++)
 		if (cfg_rows[r].required && pl->row[r] == 0 && !pl->bad[r])
-			cfg_err(ctx, pl->group, "ports[%u]: %s is required", pi,
+			dp_cfgfile_err(&ctx->errs, pl->group, "ports[%u]: %s is required", pi,
 				cfg_rows[r].name);
 	if (!p->ipv4.set && !p->ipv6.set && !pl->bad[R_P_IPV4] && !pl->bad[R_P_IPV6])
-		cfg_err(ctx, pl->group, "ports[%u]: needs ipv4 or ipv6 (or both)", pi);
+		dp_cfgfile_err(&ctx->errs, pl->group, "ports[%u]: needs ipv4 or ipv6 (or both)", pi);
 
 	if (p->gw4_set) {
 		if (!p->ipv4.set) {
 			if (!pl->bad[R_P_IPV4])
-				cfg_err(ctx, pl->row[R_P_GW4], "ports[%u].ipv4_gateway: needs "
+				dp_cfgfile_err(&ctx->errs, pl->row[R_P_GW4], "ports[%u].ipv4_gateway: needs "
 					"ipv4 on the port", pi);
 		} else if (!prefix_has(&p->ipv4, p->gw4) || v4_is_special(p->gw4) ||
 			   v4_is_net_or_bcast(&p->ipv4, p->gw4) ||
 			   memcmp(p->gw4, p->ipv4.ip, 16) == 0) {
-			cfg_err(ctx, pl->row[R_P_GW4], "ports[%u].ipv4_gateway = \"%s\": must be "
+			dp_cfgfile_err(&ctx->errs, pl->row[R_P_GW4], "ports[%u].ipv4_gateway = \"%s\": must be "
 				"another host inside %s", pi, ip_str(p->gw4, a, sizeof(a)),
 				prefix_str(&p->ipv4, b, sizeof(b)));
 		}
@@ -1480,11 +1262,11 @@ port_check(struct cfg_ctx *ctx, unsigned int idx)
 	if (p->gw6_set) {
 		if (!p->ipv6.set) {
 			if (!pl->bad[R_P_IPV6])
-				cfg_err(ctx, pl->row[R_P_GW6], "ports[%u].ipv6_gateway: needs "
+				dp_cfgfile_err(&ctx->errs, pl->row[R_P_GW6], "ports[%u].ipv6_gateway: needs "
 					"ipv6 on the port", pi);
 		} else if ((!prefix_has(&p->ipv6, p->gw6) && !v6_is_link_local(p->gw6)) ||
 			   v6_is_special(p->gw6) || memcmp(p->gw6, p->ipv6.ip, 16) == 0) {
-			cfg_err(ctx, pl->row[R_P_GW6], "ports[%u].ipv6_gateway = \"%s\": must be "
+			dp_cfgfile_err(&ctx->errs, pl->row[R_P_GW6], "ports[%u].ipv6_gateway = \"%s\": must be "
 				"another host inside %s or link-local (fe80::/10)", pi,
 				ip_str(p->gw6, a, sizeof(a)), prefix_str(&p->ipv6, b, sizeof(b)));
 		}
@@ -1506,24 +1288,24 @@ port_check(struct cfg_ctx *ctx, unsigned int idx)
 			continue;
 		if (!ok) {
 			if (pfx->set)
-				cfg_err(ctx, pl->neigh[i], "ports[%u].neighbours[%d].ip = \"%s\": "
+				dp_cfgfile_err(&ctx->errs, pl->neigh[i], "ports[%u].neighbours[%d].ip = \"%s\": "
 					"must be a host inside the port's prefix %s%s", pi, ni,
 					ip_str(ip, a, sizeof(a)), prefix_str(pfx, b, sizeof(b)),
 					v4 ? "" : " or link-local (fe80::/10)");
 			else
-				cfg_err(ctx, pl->neigh[i], "ports[%u].neighbours[%d].ip = \"%s\": "
+				dp_cfgfile_err(&ctx->errs, pl->neigh[i], "ports[%u].neighbours[%d].ip = \"%s\": "
 					"the port has no %s prefix", pi, ni,
 					ip_str(ip, a, sizeof(a)), v4 ? "ipv4" : "ipv6");
 			continue;
 		}
 		if (memcmp(ip, pfx->ip, 16) == 0) {
-			cfg_err(ctx, pl->neigh[i], "ports[%u].neighbours[%d].ip = \"%s\": is the "
+			dp_cfgfile_err(&ctx->errs, pl->neigh[i], "ports[%u].neighbours[%d].ip = \"%s\": is the "
 				"port's own address", pi, ni, ip_str(ip, a, sizeof(a)));
 			continue;
 		}
 		for (unsigned int j = 0; j < i; j++) {
 			if (memcmp(p->neigh[j].ip, ip, 16) == 0) {
-				cfg_err(ctx, pl->neigh[i], "ports[%u].neighbours[%d].ip = \"%s\": "
+				dp_cfgfile_err(&ctx->errs, pl->neigh[i], "ports[%u].neighbours[%d].ip = \"%s\": "
 					"listed twice (also neighbours[%d])", pi, ni,
 					ip_str(ip, a, sizeof(a)), pl->neigh_index[j]);
 				break;
@@ -1533,25 +1315,25 @@ port_check(struct cfg_ctx *ctx, unsigned int idx)
 }
 
 static void
-parse_ports(struct cfg_ctx *ctx, config_setting_t *s)
+parse_ports(struct cfg_ctx *ctx, struct dp_cfgfile_node *s)
 {
 	struct dp_config *cfg = ctx->cfg;
 	int n;
 
 	ctx->ports_seen = true;
-	if (config_setting_type(s) != CONFIG_TYPE_LIST) {
-		cfg_err(ctx, cfg_line(s), "ports: must be a list of groups ( { name = ...; }, ... ), "
-			"not %s", cfg_type_name(config_setting_type(s)));
+	if (dp_cfgfile_type(s) != DP_CFGFILE_LIST) {
+		dp_cfgfile_err(&ctx->errs, dp_cfgfile_line(s), "ports: must be a list of groups ( { name = ...; }, ... ), "
+			"not %s", dp_cfgfile_type_name(dp_cfgfile_type(s)));
 		return;
 	}
-	n = config_setting_length(s);
+	n = dp_cfgfile_length(s);
 	if (n < 1 || n > DP_CFG_MAX_PORTS) {
-		cfg_err(ctx, cfg_line(s), "ports: has %d entries, allowed 1..%d", n,
+		dp_cfgfile_err(&ctx->errs, dp_cfgfile_line(s), "ports: has %d entries, allowed 1..%d", n,
 			DP_CFG_MAX_PORTS);
 		return;
 	}
 	for (int i = 0; i < n; i++) {
-		config_setting_t *e = config_setting_get_elem(s, i);
+		struct dp_cfgfile_node *e = dp_cfgfile_elem(s, i);
 		struct dp_cfg_port *p = &cfg->ports[cfg->n_ports];
 		struct cfg_port_lines *pl = &ctx->port[cfg->n_ports];
 		struct cfg_scope sc = {
@@ -1559,10 +1341,10 @@ parse_ports(struct cfg_ctx *ctx, config_setting_t *s)
 			.port = cfg->n_ports,
 		};
 
-		if (config_setting_type(e) != CONFIG_TYPE_GROUP) {
-			cfg_err(ctx, cfg_line(e), "ports[%d]: must be a group { name = ...; "
+		if (dp_cfgfile_type(e) != DP_CFGFILE_GROUP) {
+			dp_cfgfile_err(&ctx->errs, dp_cfgfile_line(e), "ports[%d]: must be a group { name = ...; "
 				"device = ...; ... }, not %s", i,
-				cfg_type_name(config_setting_type(e)));
+				dp_cfgfile_type_name(dp_cfgfile_type(e)));
 			continue;
 		}
 		/* ports keep their index in messages even when an earlier one was not a group */
@@ -1570,7 +1352,7 @@ parse_ports(struct cfg_ctx *ctx, config_setting_t *s)
 		memset(pl, 0, sizeof(*pl));
 		for (size_t r = R_FIRST_PORT; r < R_COUNT; r++)
 			cfg_row_default(&cfg_rows[r], p);
-		pl->group = cfg_line(e);
+		pl->group = dp_cfgfile_line(e);
 		pl->index = i;
 		snprintf(sc.prefix, sizeof(sc.prefix), "ports[%d]", i);
 		cfg_parse_group(ctx, &sc, e);
@@ -1626,11 +1408,11 @@ check_ports_across(struct cfg_ctx *ctx)
 
 		for (unsigned int j = 0; j < i; j++) {
 			if (p->name[0] != '\0' && strcmp(p->name, cfg->ports[j].name) == 0)
-				cfg_err(ctx, pl->row[R_P_NAME], "ports[%d].name = \"%s\": already "
+				dp_cfgfile_err(&ctx->errs, pl->row[R_P_NAME], "ports[%d].name = \"%s\": already "
 					"used by ports[%d]; port names must be unique", pi, p->name,
 					ctx->port[j].index);
 			if (p->device[0] != '\0' && strcmp(p->device, cfg->ports[j].device) == 0)
-				cfg_err(ctx, pl->row[R_P_DEVICE], "ports[%d].device = \"%s\": "
+				dp_cfgfile_err(&ctx->errs, pl->row[R_P_DEVICE], "ports[%d].device = \"%s\": "
 					"already used by ports[%d]; each device serves one port", pi,
 					p->device, ctx->port[j].index);
 		}
@@ -1638,10 +1420,10 @@ check_ports_across(struct cfg_ctx *ctx)
 			continue;
 		if (pci_parse(p->device, canon, &rest) == 0) {
 			if (!ctx->pci_bad && !pci_listed(cfg, p->device))
-				cfg_err(ctx, pl->row[R_P_DEVICE], "ports[%d].device = \"%s\": PCI "
+				dp_cfgfile_err(&ctx->errs, pl->row[R_P_DEVICE], "ports[%d].device = \"%s\": PCI "
 					"device not listed in eal.pci", pi, p->device);
 		} else if (!ctx->vdevs_bad && !vdev_listed(cfg, p->device)) {
-			cfg_err(ctx, pl->row[R_P_DEVICE], "ports[%d].device = \"%s\": no vdev of "
+			dp_cfgfile_err(&ctx->errs, pl->row[R_P_DEVICE], "ports[%d].device = \"%s\": no vdev of "
 				"that name in eal.vdevs (the name is the text before the first "
 				"comma)", pi, p->device);
 		}
@@ -1661,14 +1443,14 @@ check_lcores_across(struct cfg_ctx *ctx)
 		return;
 	}
 	if (cfg->n_lcores < 2)
-		cfg_err(ctx, row_line(ctx, R_LCORES), "eal.lcores = \"%s\": needs at least 2 "
+		dp_cfgfile_err(&ctx->errs, row_line(ctx, R_LCORES), "eal.lcores = \"%s\": needs at least 2 "
 			"lcores: the main lcore and one worker", cfg->lcores);
 	if (ctx->bad[R_MAIN_LCORE])
 		return;
 	for (unsigned int i = 0; i < cfg->n_lcores; i++)
 		main_found = main_found || cfg->lcore_ids[i] == cfg->main_lcore;
 	if (!main_found)
-		cfg_err(ctx, ctx->line[R_MAIN_LCORE] != 0 ? ctx->line[R_MAIN_LCORE] :
+		dp_cfgfile_err(&ctx->errs, ctx->line[R_MAIN_LCORE] != 0 ? ctx->line[R_MAIN_LCORE] :
 			row_line(ctx, R_LCORES), "eal.main_lcore = %u: not in eal.lcores \"%s\"",
 			cfg->main_lcore, cfg->lcores);
 }
@@ -1683,7 +1465,7 @@ check_control(struct cfg_ctx *ctx)
 	for (unsigned int i = 0; i < cfg->n_uids; i++)
 		others = others || cfg->uids[i] != 0;
 	if (others && cfg->socket_group[0] == '\0' && !ctx->bad[R_GROUP])
-		cfg_err(ctx, ctx->sec_line[SEC_CONTROL], "control.allow_uids: users other than root "
+		dp_cfgfile_err(&ctx->errs, ctx->sec_line[SEC_CONTROL], "control.allow_uids: users other than root "
 			"cannot open the root-only socket (mode 0600); set control.group to a group "
 			"they belong to (the socket is then mode 0660 in that group)");
 }
@@ -1711,17 +1493,17 @@ check_memory(struct cfg_ctx *ctx)
 	need += (uint64_t)cfg->n_lcores * cfg->mbuf_cache + (uint64_t)workers * cfg->burst * 8;
 	if (ports_ok && cfg->n_lcores > 0 && !ctx->bad[R_MBUFS] && !ctx->bad[R_MBUF_CACHE] &&
 	    !ctx->bad[R_BURST] && cfg->mbufs < need)
-		cfg_err(ctx, row_line(ctx, R_MBUFS), "memory.mbufs = %u: too few for the rings: "
+		dp_cfgfile_err(&ctx->errs, row_line(ctx, R_MBUFS), "memory.mbufs = %u: too few for the rings: "
 			"at least %llu needed (ports x (rx_queues x rx_desc + workers x tx_desc) "
 			"+ lcores x mbuf_cache + workers x burst x 8)", cfg->mbufs,
 			(unsigned long long)need);
 	if (!ctx->bad[R_MBUFS] && !ctx->bad[R_MBUF_CACHE] &&
 	    (uint64_t)cfg->mbuf_cache * 3 > (uint64_t)cfg->mbufs * 2)
-		cfg_err(ctx, row_line(ctx, R_MBUF_CACHE), "memory.mbuf_cache = %u: must be at "
+		dp_cfgfile_err(&ctx->errs, row_line(ctx, R_MBUF_CACHE), "memory.mbuf_cache = %u: must be at "
 			"most mbufs / 1.5 = %u", cfg->mbuf_cache,
 			(unsigned int)((uint64_t)cfg->mbufs * 2 / 3));
 	if (!ctx->bad[R_NEIGHBOURS] && neigh > cfg->max_neigh)
-		cfg_err(ctx, row_line(ctx, R_NEIGHBOURS), "tables.neighbours = %u: smaller than "
+		dp_cfgfile_err(&ctx->errs, row_line(ctx, R_NEIGHBOURS), "tables.neighbours = %u: smaller than "
 			"the %llu static neighbours of the ports", cfg->max_neigh,
 			(unsigned long long)neigh);
 }
@@ -1730,200 +1512,12 @@ static void
 check_required(struct cfg_ctx *ctx)
 {
 	if (!ctx->ports_seen)
-		cfg_err(ctx, 0, "ports: missing; at least one port is required "
+		dp_cfgfile_err(&ctx->errs, 0, "ports: missing; at least one port is required "
 			"(ports = ( { name = ...; device = ...; ipv4 = ...; } ))");
 	if (!ctx->media_seen)
-		cfg_err(ctx, ctx->sec_line[SEC_MEDIA], "media.udp_ports: missing; 1..%d UDP ports "
+		dp_cfgfile_err(&ctx->errs, ctx->sec_line[SEC_MEDIA], "media.udp_ports: missing; 1..%d UDP ports "
 			"1024..65535 are required (media = { udp_ports = [ 40000 ]; })",
 			DP_CFG_MAX_MEDIA_PORTS);
-}
-
-/* ---- pre-scan ---- */
-
-/*
- * What libconfig 1.5 gets wrong, found before it parses, following its tokens (comments,
- * strings, names, numbers):
- * - a plain integer outside 32 bits wraps silently (4294968320 reads as 1024);
- * - @include opens any file it names;
- * - its grammar frees no token it drops, so a string that is the token in error leaks;
- *   a string is only ever accepted after '=' or ':', '(' or '[', ',' inside a list or
- *   array, or another string, and `cut` is set at the first one anywhere else;
- * - deep nesting can exhaust its parser stack (with the same leak).
- */
-#define CFG_MAX_DEPTH 32              /* the file needs 4: ports ( { neighbours ( { */
-
-enum cfg_tok {
-	TOK_OTHER,
-	TOK_EQUALS,
-	TOK_COMMA,
-	TOK_OPEN_LIST,
-	TOK_OPEN_ARRAY,
-	TOK_STRING,
-};
-
-struct cfg_scan {
-	const char *cut;              /* first string libconfig would fail on, or NULL */
-	int cut_line;
-};
-
-static bool
-is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-/* A number token at p: returns its end; reports plain integers that libconfig would wrap. */
-static const char *
-scan_number(struct cfg_ctx *ctx, const char *p, int line)
-{
-	const char *start = p;
-	bool neg = *p == '-', sign = *p == '-' || *p == '+', big = false;
-	unsigned long long v = 0;
-	size_t digits;
-
-	p += sign;
-	if (!sign && p[0] == '0' && (p[1] == 'x' || p[1] == 'X') && hexval(p[2]) >= 0) {
-		for (p += 2; hexval(*p) >= 0; p++) {
-			v = v * 16 + (unsigned long long)hexval(*p);
-			big = big || v > 0xffffffffull;
-		}
-	} else {
-		for (digits = 0; is_digit(*p); p++, digits++) {
-			v = v * 10 + (unsigned long long)(*p - '0');
-			big = big || v > 0xffffffffull;
-		}
-		if (*p == '.' || ((*p == 'e' || *p == 'E') && digits > 0 &&
-				  (is_digit(p[1]) ||
-				   ((p[1] == '+' || p[1] == '-') && is_digit(p[2]))))) {
-			/* a float: [0-9]*(.[0-9]*)?([eE][-+]?[0-9]+)? */
-			if (*p == '.')
-				for (p++; is_digit(*p); p++)
-					;
-			if ((*p == 'e' || *p == 'E') &&
-			    (is_digit(p[1]) || ((p[1] == '+' || p[1] == '-') && is_digit(p[2]))))
-				for (p += 2; is_digit(*p); p++)
-					;
-			return p;
-		}
-		if (digits == 0)
-			return p;
-	}
-	if (*p == 'L')
-		return p + 1 + (p[1] == 'L');
-	if (big || v > (neg ? 0x80000000ull : 0x7fffffffull))
-		cfg_err(ctx, line, "%.*s: integer out of 32-bit range; libconfig would wrap it "
-			"(write it with an L suffix if it is meant)",
-			(int)(p - start > 24 ? 24 : p - start), start);
-	return p;
-}
-
-static void
-cfg_prescan(struct cfg_ctx *ctx, const char *text, struct cfg_scan *scan)
-{
-	static const char name_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-					 "0123456789-_*";
-	enum cfg_tok open[CFG_MAX_DEPTH];
-	enum cfg_tok prev = TOK_OTHER;
-	unsigned int depth = 0;
-	bool too_deep = false;
-	const char *p = text;
-	int line = 1;
-
-	scan->cut = NULL;
-	scan->cut_line = 0;
-	while (*p != '\0') {
-		char c = *p;
-
-		if (c == '\n') {
-			line++;
-			p++;
-		} else if (c == ' ' || c == '\t' || c == '\r' || c == '\f') {
-			p++;
-		} else if (c == '#' || (c == '/' && p[1] == '/')) {
-			p += strcspn(p, "\n");
-		} else if (c == '/' && p[1] == '*') {
-			for (p += 2; *p != '\0' && !(p[0] == '*' && p[1] == '/'); p++)
-				line += *p == '\n';
-			p += *p != '\0' ? 2 : 0;
-		} else if (c == '"') {
-			bool in_list = depth > 0 && depth <= CFG_MAX_DEPTH &&
-				       (open[depth - 1] == TOK_OPEN_LIST ||
-					open[depth - 1] == TOK_OPEN_ARRAY);
-
-			if (scan->cut == NULL && prev != TOK_EQUALS && prev != TOK_OPEN_LIST &&
-			    prev != TOK_OPEN_ARRAY && prev != TOK_STRING &&
-			    !(prev == TOK_COMMA && in_list)) {
-				scan->cut = p;
-				scan->cut_line = line;
-			}
-			for (p++; *p != '\0' && *p != '"'; p++) {
-				line += *p == '\n';
-				if (*p == '\\' && p[1] != '\0') {
-					p++;
-					line += *p == '\n';
-				}
-			}
-			p += *p != '\0';
-			prev = TOK_STRING;
-		} else if (c == '@') {
-			cfg_err(ctx, line, "@ directives (@include) are not supported: keep the "
-				"configuration in one file");
-			p++;
-			prev = TOK_OTHER;
-		} else if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '*') {
-			p += strspn(p, name_chars);
-			prev = TOK_OTHER;
-		} else if (is_digit(c) || c == '.' ||
-			   ((c == '-' || c == '+') && (is_digit(p[1]) || p[1] == '.'))) {
-			const char *end = scan_number(ctx, p, line);
-
-			p = end > p ? end : p + 1;
-			prev = TOK_OTHER;
-		} else if (c == '{' || c == '(' || c == '[') {
-			if (depth == CFG_MAX_DEPTH && !too_deep) {
-				cfg_err(ctx, line, "nested deeper than %d levels", CFG_MAX_DEPTH);
-				too_deep = true;
-			}
-			prev = c == '(' ? TOK_OPEN_LIST : c == '[' ? TOK_OPEN_ARRAY : TOK_OTHER;
-			if (depth < CFG_MAX_DEPTH)
-				open[depth] = prev;
-			depth++;
-			p++;
-		} else if (c == '}' || c == ')' || c == ']') {
-			depth -= depth > 0;
-			prev = TOK_OTHER;
-			p++;
-		} else {
-			prev = c == '=' || c == ':' ? TOK_EQUALS : c == ',' ? TOK_COMMA : TOK_OTHER;
-			p++;
-		}
-	}
-}
-
-/*
- * libconfig over the text before the first misplaced string: its first error is the same
- * as over the whole text, or the string itself is the first one.
- */
-static void
-cfg_syntax_error_at(struct cfg_ctx *ctx, const char *text, const struct cfg_scan *scan)
-{
-	size_t n = (size_t)(scan->cut - text);
-	char *head = malloc(n + 1);
-	config_t lc;
-
-	if (head == NULL) {
-		cfg_err(ctx, scan->cut_line, "syntax error");
-		return;
-	}
-	memcpy(head, text, n);
-	head[n] = '\0';
-	config_init(&lc);
-	if (config_read_string(&lc, head) != CONFIG_TRUE && config_error_text(&lc) != NULL)
-		cfg_err(ctx, config_error_line(&lc), "%s", config_error_text(&lc));
-	else
-		cfg_err(ctx, scan->cut_line, "syntax error");
-	config_destroy(&lc);
-	free(head);
 }
 
 /* ---- entry points ---- */
@@ -1940,15 +1534,16 @@ dp_config_defaults(struct dp_config *cfg)
 		cfg->n_lcores = 0;
 }
 
+/* Walks the parsed file: sections, then the checks across them. */
 static void
-cfg_parse_tree(struct cfg_ctx *ctx, config_t *lc)
+cfg_parse_tree(void *arg, struct dp_cfgfile_node *root)
 {
-	config_setting_t *root = config_root_setting(lc);
-	int n = config_setting_length(root);
+	struct cfg_ctx *ctx = arg;
+	int n = dp_cfgfile_length(root);
 
 	for (int i = 0; i < n; i++) {
-		config_setting_t *s = config_setting_get_elem(root, i);
-		const char *name = config_setting_name(s);
+		struct dp_cfgfile_node *s = dp_cfgfile_elem(root, i);
+		const char *name = dp_cfgfile_name(s);
 		struct cfg_scope sc = {
 			.base = ctx->cfg, .line = ctx->line, .bad = ctx->bad,
 		};
@@ -1964,14 +1559,12 @@ cfg_parse_tree(struct cfg_ctx *ctx, config_t *lc)
 			if (strcmp(cfg_sec_names[sec], name) == 0)
 				break;
 		if (sec == SEC_PORT) {
-			cfg_err(ctx, cfg_line(s), "%s: unknown section; allowed: eal, ports, media, "
+			dp_cfgfile_err(&ctx->errs, dp_cfgfile_line(s), "%s: unknown section; allowed: eal, ports, media, "
 				"workers, memory, tables, control", name);
 			continue;
 		}
-		ctx->sec_line[sec] = cfg_line(s);
-		if (config_setting_type(s) != CONFIG_TYPE_GROUP) {
-			cfg_err(ctx, cfg_line(s), "%s: must be a group { ... }, not %s", name,
-				cfg_type_name(config_setting_type(s)));
+		ctx->sec_line[sec] = dp_cfgfile_line(s);
+		if (dp_cfgfile_want_group(&ctx->errs, s, name) < 0) {
 			if (sec == SEC_MEDIA)
 				ctx->media_seen = true;
 			continue;
@@ -1980,15 +1573,21 @@ cfg_parse_tree(struct cfg_ctx *ctx, config_t *lc)
 		snprintf(sc.prefix, sizeof(sc.prefix), "%s", name);
 		cfg_parse_group(ctx, &sc, s);
 	}
+	check_required(ctx);
+	check_lcores_across(ctx);
+	check_ports_across(ctx);
+	check_memory(ctx);
+	check_control(ctx);
 }
 
 int
 dp_config_parse(struct dp_config *cfg, const char *text, const char *name,
 		char *err, size_t errlen)
 {
-	struct cfg_scan scan;
+	static const struct dp_cfgfile_syntax syn = {
+		.max_depth = CFG_MAX_DEPTH, .range_note = "; libconfig would wrap it",
+	};
 	struct cfg_ctx *ctx;
-	config_t lc;
 	int rc;
 
 	if (err != NULL && errlen > 0)
@@ -2004,36 +1603,17 @@ dp_config_parse(struct dp_config *cfg, const char *text, const char *name,
 		return -1;
 	}
 	ctx->cfg = cfg;
-	ctx->name = name;
+	dp_cfgfile_errs_init(&ctx->errs, name, CFG_MAX_MSGS);
 	if (strlen(name) >= sizeof(cfg->path))
-		cfg_err(ctx, 0, "file name longer than %zu bytes", sizeof(cfg->path) - 1);
+		dp_cfgfile_err(&ctx->errs, 0, "file name longer than %zu bytes",
+			       sizeof(cfg->path) - 1);
 	else
 		memcpy(cfg->path, name, strlen(name) + 1);
 
-	cfg_prescan(ctx, text, &scan);
-	if (ctx->n_errors > 0)
-		goto out;
-	if (scan.cut != NULL) {
-		cfg_syntax_error_at(ctx, text, &scan);
-		goto out;
-	}
-
-	config_init(&lc);
-	if (config_read_string(&lc, text) != CONFIG_TRUE) {
-		cfg_err(ctx, config_error_line(&lc), "%s", config_error_text(&lc) != NULL ?
-			config_error_text(&lc) : "syntax error");
-	} else {
-		cfg_parse_tree(ctx, &lc);
-		check_required(ctx);
-		check_lcores_across(ctx);
-		check_ports_across(ctx);
-		check_memory(ctx);
-		check_control(ctx);
-	}
-	config_destroy(&lc);
-out:
-	rc = ctx->n_errors > 0 ? -1 : 0;
-	cfg_flush(ctx, err, errlen);
+	if (ctx->errs.n_errors == 0)
+		dp_cfgfile_parse(&ctx->errs, text, &syn, cfg_parse_tree, ctx);
+	rc = ctx->errs.n_errors > 0 ? -1 : 0;
+	dp_cfgfile_flush(&ctx->errs, err, errlen);
 	free(ctx);
 	return rc;
 }
@@ -2041,53 +1621,16 @@ out:
 int
 dp_config_load(struct dp_config *cfg, const char *path, char *err, size_t errlen)
 {
-	struct stat st;
 	char *text;
-	size_t got = 0;
-	int fd, rc;
+	int rc;
 
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
 	dp_config_defaults(cfg);
 	snprintf(cfg->path, sizeof(cfg->path), "%s", path);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (err != NULL && errlen > 0)
-			snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+	text = dp_cfgfile_read(path, err, errlen);
+	if (text == NULL)
 		return -1;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (off_t)CFG_MAX_FILE) {
-		if (err != NULL && errlen > 0)
-			snprintf(err, errlen, "%s: not a regular file of at most %u bytes", path,
-				 CFG_MAX_FILE);
-		close(fd);
-		return -1;
-	}
-	text = malloc((size_t)st.st_size + 1);
-	if (text == NULL) {
-		if (err != NULL && errlen > 0)
-			snprintf(err, errlen, "%s: out of memory", path);
-		close(fd);
-		return -1;
-	}
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, text + got, (size_t)st.st_size - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	close(fd);
-	text[got] = '\0';
-	if (got != (size_t)st.st_size || strlen(text) != got) {
-		if (err != NULL && errlen > 0)
-			snprintf(err, errlen, "%s: %s", path, got != (size_t)st.st_size ?
-				 "short read" : "contains a NUL byte");
-		free(text);
-		return -1;
-	}
 	rc = dp_config_parse(cfg, text, path, err, errlen);
 	free(text);
 	return rc;

@@ -4,8 +4,8 @@
  * struct dp_config (no DPDK needed, so --check-config and the tests run without EAL).
  * conf/sluice-dp.conf documents every option.
  *
- * Only dp_config.c includes libconfig; every string is copied out before the libconfig
- * tree is destroyed.
+ * libconfig is reached only through dp_cfgfile.[ch], which sluice-cp's loader shares; every
+ * string is copied out before the parsed tree is destroyed.
  */
 #ifndef DP_CONFIG_H
 #define DP_CONFIG_H

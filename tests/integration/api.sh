@@ -52,6 +52,41 @@ api_expect "organizer login" 200
 ORG=$(jq -r .token "$TMP/api.out"); echo "$ORG" >> "$SECRETS"
 api 1 GET users "" "$ORG"; api_expect "organizer lists users" 403 forbidden
 
+
+# ---- the same API through sluicectl ----
+export SLUICE_API=https://127.0.0.1:18444 SLUICE_CACERT=$TMP/tls.crt
+(umask 077; echo "$ADMIN" > "$TMP/admin.token"; echo "$ORG" > "$TMP/org.token"
+ echo carl-password-01 > "$TMP/carl.pw")
+echo carl-password-01 >> "$SECRETS"
+ctlapi() {  # ctlapi NAME TOKEN ARGS...: stdout in $TMP/NAME.out, stderr .err, status in RC
+    local name=$1 tok=$2; shift 2
+    RC=0
+    "$CTL" --token-file "$TMP/$tok.token" "$@" > "$TMP/$name.out" 2> "$TMP/$name.err" || RC=$?
+}
+ctlapi ctl-add admin --json user add carl --role participant --password-file "$TMP/carl.pw" --no-qr
+sl_expect "sluicectl user add" "$RC" 0
+jq -r '.totp_secret, .recovery_codes[]' "$TMP/ctl-add.out" >> "$SECRETS"
+sl_expect "sluicectl user add: role" "$(jq -r .role "$TMP/ctl-add.out")" participant
+ctlapi ctl-users admin user list
+sl_expect "sluicectl user list" "$RC" 0
+grep -q '^carl *participant' "$TMP/ctl-users.out" || sl_fail "sluicectl user list: $(cat "$TMP/ctl-users.out")"
+ctlapi ctl-forbidden org --json user list
+sl_expect "sluicectl refused (exit 3)" "$RC" 3
+sl_expect "sluicectl refused: code" "$(jq -r .error.code "$TMP/ctl-forbidden.out")" forbidden
+ctlapi ctl-conf org --json conf create --name viactl --max-legs 4
+sl_expect "sluicectl conf create" "$RC" 0
+CTLCONF=$(jq -r .id "$TMP/ctl-conf.out")
+ctlapi ctl-show org --json conf show "$CTLCONF"
+sl_expect "sluicectl conf show" "$(jq -r '[.name, .max_legs, .legs] | join(" ")' "$TMP/ctl-show.out")" "viactl 4 0"
+ctlapi ctl-end org conf end "$CTLCONF"
+sl_expect "sluicectl conf end" "$RC" 0
+ctlapi ctl-gone org --json conf show "$CTLCONF"
+sl_expect "sluicectl: an ended conference (exit 3)" "$RC" 3
+SLUICE_CACERT=/etc/ssl/certs/ca-certificates.crt ctlapi ctl-tls org conf list
+sl_expect "sluicectl with a CA that did not sign the certificate (exit 2)" "$RC" 2
+ctlapi ctl-health org api health
+sl_expect "sluicectl api health" "$RC" 0
+
 # ---- a conference ----
 api 1 POST conferences '{"name":"weekly","max_legs":10}' "$ORG"; api_expect "conference" 201
 CONF=$(jq -r .id "$TMP/api.out")
@@ -76,7 +111,9 @@ sl_expect "legs in the dataplane" "$(sl_ctl --json dp health | jq -r .legs)" 3
 
 # ---- media with the API's keys ----
 sl_warm p1 p2 p3
-# run ROUND COUNT SEQ_START: every participant sends COUNT packets with the API's keys.
+# run ROUND COUNT SEQ_START: every participant sends COUNT packets with the API's keys,
+# after a second in which every participant's socket is surely open (a busy machine starts
+# processes slowly; a packet to a port not yet bound is lost).
 run() {
     for i in 1 2 3; do
         ssrcs=()
@@ -84,7 +121,7 @@ run() {
         sl_peer "p$i" run --local "198.18.0.1$i:5000" --remote 198.18.0.1:40000 \
             --suite "$(jq -r .suite "$TMP/j$i.json")" --send-key "@$TMP/j$i.send" \
             --recv-key "@$TMP/j$i.recv" "${ssrcs[@]}" --count "$2" --rate 100 \
-            --seq-start "$3" --start-delay-ms 200 --report "$TMP/$1.p$i.json"
+            --seq-start "$3" --start-delay-ms 1000 --report "$TMP/$1.p$i.json"
     done
 }
 # The relay learns each participant's address from its first authenticated packet: a
@@ -161,7 +198,7 @@ grep -q '"event":"login"' "$TMP/audit1.log" || sl_fail "no login in the audit lo
 grep -q '127.0.0.1' "$TMP/audit1.log" && sl_fail "a client address in the audit log"
 while read -r s; do
     [ -n "$s" ] || continue
-    for f in "$TMP"/*.log; do
+    for f in "$TMP"/*.log "$TMP"/*.err; do
         ! grep -qF -- "$s" "$f" || sl_fail "a secret is in $(basename "$f")"
     done
 done < "$SECRETS"

@@ -62,7 +62,7 @@ run() {
         sl_peer "p$i" run --local "198.18.0.1$i:5000" --remote 198.18.0.1:40000 \
             --suite "$(jq -r .suite "$TMP/j$i.json")" --send-key "@$TMP/j$i.send" \
             --recv-key "@$TMP/j$i.recv" --ssrc "$(jq -r '.ssrcs[0]' "$TMP/j$i.json")" \
-            --count "$2" --rate 100 --seq-start "$3" --start-delay-ms 200 \
+            --count "$2" --rate 100 --seq-start "$3" --start-delay-ms 1000 \
             --report "$TMP/$1.p$i.json"
     done
 }
