@@ -4,6 +4,8 @@
  * cp_random. Verification compares in constant time inside libargon2.
  */
 #include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -11,6 +13,10 @@
 
 #include "cp_crypto.h"
 #include "cp_password.h"
+
+#define PW_MAX_M_KIB (256u * 1024)
+#define PW_MAX_T 16
+#define PW_MAX_P 8
 
 #define ARGON2_T 2
 #define ARGON2_M_KIB 19456
@@ -104,6 +110,22 @@ cp_password_hash(const char *pw, char *out, size_t cap)
 	return rc;
 }
 
+/*
+ * The cost a stored hash asks for stays within bounds, so that a tampered Redis value
+ * cannot make a login allocate gigabytes or spin for minutes: m <= 256 MiB, t <= 16, p <= 8.
+ */
+static bool
+params_sane(const char *encoded)
+{
+	unsigned long m, t, p;
+	int used = 0;
+
+	if (sscanf(encoded, "$argon2id$v=19$m=%lu,t=%lu,p=%lu$%n", &m, &t, &p, &used) != 3 ||
+	    used == 0)
+		return false;
+	return m >= 8 && m <= PW_MAX_M_KIB && t >= 1 && t <= PW_MAX_T && p >= 1 && p <= PW_MAX_P;
+}
+
 int
 cp_password_verify(const char *encoded, const char *pw)
 {
@@ -111,6 +133,8 @@ cp_password_verify(const char *encoded, const char *pw)
 		return -EINVAL;
 	/* libargon2 parses the type out of the string; refuse other types up front. */
 	if (strncmp(encoded, "$argon2id$", 10) != 0)
+		return -EINVAL;
+	if (!params_sane(encoded))
 		return -EINVAL;
 	return argon2_errno(argon2id_verify(encoded, pw, strlen(pw)));
 }

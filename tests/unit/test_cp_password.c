@@ -144,6 +144,30 @@ test_verify_refuses_corrupted_encodings(void)
 	CU_ASSERT_EQUAL(cp_password_verify(hash, NULL), -EINVAL);
 }
 
+/* A stored hash that asks for more than the caps is refused before Argon2 runs: the test
+ * would take minutes or gigabytes otherwise. */
+static void
+test_verify_refuses_costs_above_the_caps(void)
+{
+	static const char *const costly[] = {
+		"$argon2id$v=19$m=262145,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$"
+		"iW8m38HhPhmiR50TTxLequa4NdwG8ygVviGN86Ls838",
+		"$argon2id$v=19$m=4194304,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$"
+		"iW8m38HhPhmiR50TTxLequa4NdwG8ygVviGN86Ls838",
+		"$argon2id$v=19$m=19456,t=17,p=1$c2FsdHNhbHRzYWx0c2FsdA$"
+		"iW8m38HhPhmiR50TTxLequa4NdwG8ygVviGN86Ls838",
+		"$argon2id$v=19$m=19456,t=2,p=9$c2FsdHNhbHRzYWx0c2FsdA$"
+		"iW8m38HhPhmiR50TTxLequa4NdwG8ygVviGN86Ls838",
+		"$argon2id$v=19$m=19456,t=0,p=1$c2FsdHNhbHRzYWx0c2FsdA$"
+		"iW8m38HhPhmiR50TTxLequa4NdwG8ygVviGN86Ls838",
+	};
+
+	for (size_t i = 0; i < ARRAY_LEN(costly); i++)
+		CU_ASSERT_EQUAL(cp_password_verify(costly[i], pw), -EINVAL);
+	/* the hash made at OWASP's parameters stays well inside the caps */
+	CU_ASSERT_EQUAL(cp_password_verify(hash, pw), 0);
+}
+
 static void
 test_dummy_verify_runs_for_any_input(void)
 {
@@ -169,6 +193,7 @@ static const struct ut_test hash_tests[] = {
 	  test_verify_accepts_the_password_and_refuses_others },
 	{ "verify refuses a changed hash", test_verify_refuses_a_changed_hash },
 	{ "verify refuses corrupted encodings", test_verify_refuses_corrupted_encodings },
+	{ "verify refuses costs above the caps", test_verify_refuses_costs_above_the_caps },
 	{ "dummy verify runs for any input", test_dummy_verify_runs_for_any_input },
 	{ NULL, NULL },
 };
