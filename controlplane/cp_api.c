@@ -20,7 +20,6 @@
 #include "cp_redis.h"
 #include "cp_server.h"
 #include "cp_store.h"
-#include "cp_work.h"
 
 #define MAX_ATTEMPTS 3
 #define INT_MAX_FIELD 2147483647
@@ -231,35 +230,14 @@ user_store(struct cp_call *c, const char *name, const char *role, const char *pw
 	free(totp);
 }
 
-/* A new password's hash, on a worker thread (Argon2id would stall the loop). */
-struct hash_job {
-	struct cp_call *c;
-	char password[CP_PASSWORD_MAX + 1];
-	char hash[CP_PASSWORD_HASH_MAX];
-	int rc;
-};
-
 static void
-hash_run(void *arg)
+user_hashed(struct cp_call *c, int rc, const char *hash)
 {
-	struct hash_job *j = arg;
-
-	j->rc = cp_password_hash(j->password, j->hash, sizeof(j->hash));
-}
-
-static void
-hash_done(void *arg)
-{
-	struct hash_job *j = arg;
-	struct cp_call *c = j->c;
-
-	if (j->rc != 0)
+	if (rc != 0)
 		cp_call_error(c, 500, "internal", "cannot hash the password");
 	else
 		user_store(c, cp_json_str(c->body, "name", ""), cp_json_str(c->body, "role", ""),
-			   j->hash);
-	cp_wipe(j, sizeof(*j));
-	free(j);
+			   hash);
 }
 
 static void
@@ -268,7 +246,6 @@ h_user_add(struct cp_call *c)
 	const char *role = cp_json_str(c->body, "role", "");
 	const char *pw = cp_json_str(c->body, "password", "");
 	unsigned int bit = cp_role_parse(role);
-	struct hash_job *j;
 
 	if (bit == 0 || bit == CP_ROLE_GUEST) {
 		cp_call_error(c, 400, "bad_field", "role: admin, organizer or participant");
@@ -278,18 +255,8 @@ h_user_add(struct cp_call *c)
 		cp_call_error(c, 400, "bad_field", "password: 12 to 256 printable bytes");
 		return;
 	}
-	j = calloc(1, sizeof(*j));
-	if (j == NULL) {
-		cp_call_error(c, 500, "internal", "out of memory");
-		return;
-	}
-	j->c = c;
-	snprintf(j->password, sizeof(j->password), "%s", pw);
-	if (cp_work_submit(hash_run, hash_done, j) != 0) {
-		cp_wipe(j, sizeof(*j));
-		free(j);
+	if (cp_auth_password(c, pw, NULL, user_hashed) != 0)
 		cp_call_error(c, 503, "unavailable", "too busy; try again");
-	}
 }
 
 static void

@@ -59,6 +59,8 @@ struct cp_call {
 	bool recovery;                /* login: with a recovery code */
 	char src[32];                 /* pseudonym of the client address */
 	char token[64];               /* a new bearer token, until replied */
+	char totp_sealed[160];        /* login: the user's sealed TOTP secret (base64) */
+	uint64_t last_step;           /* login: the last TOTP step accepted */
 	struct dp_leg_spec spec;      /* join: the leg (keys wiped on free) */
 	json_t *reply;                /* a reply document being built */
 };
@@ -85,6 +87,15 @@ void cp_auth_bearer(struct cp_call *c);
 #define CP_RECOVERY_CODES 10
 int cp_auth_enrol(struct cp_server *s, const char *name, char **totp_sealed,
 		  char rc_hashes[CP_RECOVERY_CODES][CP_LOOKUP_HASH_LEN], json_t *doc);
+/*
+ * Argon2id for c on a worker thread: with encoded, verifies password against it ("" for an
+ * unknown user: the time is spent and rc is -EACCES); with encoded NULL, hashes password.
+ * done then runs on the loop with the result (and the hash). 0, or -EBUSY / -ENOMEM when
+ * nothing was started (the caller answers).
+ */
+typedef void (*cp_auth_pw_done)(struct cp_call *c, int rc, const char *hash);
+int cp_auth_password(struct cp_call *c, const char *password, const char *encoded,
+		     cp_auth_pw_done done);
 /* A new bearer token: text into c->token, its keyed hash into out. 0 or -EIO. */
 int cp_auth_new_token(struct cp_call *c, char out[CP_LOOKUP_HASH_LEN]);
 

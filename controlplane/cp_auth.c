@@ -258,29 +258,25 @@ check_totp(struct cp_call *c, const char *user, const char *sealed_b64, uint64_t
 	return rc == 0 ? NULL : "bad_credentials";
 }
 
-/* A password verification, on a worker thread: Argon2id would stall the loop. */
+/* Argon2id for a call, on a worker thread: on the loop it would stall every other request. */
 struct pw_job {
 	struct cp_call *c;
-	char encoded[CP_PASSWORD_HASH_MAX];    /* "": unknown user, spend the time anyway */
+	cp_auth_pw_done done;
+	bool hash;                             /* hash the password, or verify it */
+	char encoded[CP_PASSWORD_HASH_MAX];    /* verify: "" for an unknown user (time spent
+						* anyway); hash: the result */
 	char password[CP_PASSWORD_MAX + 1];
-	char totp_sealed[160];
-	uint64_t last_step;
 	int rc;
 };
 
 static void
-pw_job_free(struct pw_job *j)
-{
-	cp_wipe(j, sizeof(*j));
-	free(j);
-}
-
-static void
-pw_verify(void *arg)
+pw_run(void *arg)
 {
 	struct pw_job *j = arg;
 
-	if (j->encoded[0] == '\0') {
+	if (j->hash) {
+		j->rc = cp_password_hash(j->password, j->encoded, sizeof(j->encoded));
+	} else if (j->encoded[0] == '\0') {
 		cp_password_dummy_verify(j->password);
 		j->rc = -EACCES;
 	} else {
@@ -288,19 +284,50 @@ pw_verify(void *arg)
 	}
 }
 
-/* After the password: the second factor, then the token, in one script. */
 static void
-pw_verified(void *arg)
+pw_finish(void *arg)
 {
 	struct pw_job *j = arg;
-	struct cp_call *c = j->c;
+
+	j->done(j->c, j->rc, j->encoded);
+	cp_wipe(j, sizeof(*j));
+	free(j);
+}
+
+int
+cp_auth_password(struct cp_call *c, const char *password, const char *encoded,
+		 cp_auth_pw_done done)
+{
+	struct pw_job *j = calloc(1, sizeof(*j));
+	int rc;
+
+	if (j == NULL)
+		return -ENOMEM;
+	j->c = c;
+	j->done = done;
+	j->hash = encoded == NULL;
+	snprintf(j->password, sizeof(j->password), "%s", password);
+	if (encoded != NULL)
+		snprintf(j->encoded, sizeof(j->encoded), "%s", encoded);
+	rc = cp_work_submit(pw_run, pw_finish, j);
+	if (rc != 0) {
+		cp_wipe(j, sizeof(*j));
+		free(j);
+	}
+	return rc;
+}
+
+/* After the password: the second factor, then the token, in one script. */
+static void
+pw_verified(struct cp_call *c, int rc, const char *unused)
+{
 	const char *user = cp_json_str(c->body, "user", "");
 	char step[24], rc_hash[CP_LOOKUP_HASH_LEN], ttl_s[16], ttl_u[16];
 	const char *argv[6];
 	const char *refusal;
 
-	if (j->rc != 0) {
-		pw_job_free(j);
+	(void)unused;
+	if (rc != 0) {
 		login_failed(c, "bad_credentials");
 		return;
 	}
@@ -309,15 +336,14 @@ pw_verified(void *arg)
 	if (c->recovery) {
 		recovery_hash(c->s, user, cp_json_str(c->body, "recovery_code", ""), rc_hash);
 	} else {
-		refusal = check_totp(c, user, j->totp_sealed, j->last_step);
+		refusal = check_totp(c, user, c->totp_sealed, c->last_step);
+		cp_wipe(c->totp_sealed, sizeof(c->totp_sealed));
 		if (refusal != NULL) {
-			pw_job_free(j);
 			login_failed(c, refusal);
 			return;
 		}
 		snprintf(step, sizeof(step), "%llu", (unsigned long long)c->step);
 	}
-	pw_job_free(j);
 	if (cp_auth_new_token(c, c->tokhash) != 0) {
 		cp_call_error(c, 500, "internal", "no randomness");
 		return;
@@ -341,8 +367,6 @@ on_login_pre(struct cp_redis *r, const struct cp_rreply *reply, void *arg)
 	const char *st = cp_store_status(reply);
 	const char *user = cp_json_str(c->body, "user", "");
 	char retry[24];
-	struct pw_job *j;
-
 	(void)r;
 	if (st == NULL) {
 		cp_call_unavailable(c);
@@ -358,23 +382,14 @@ on_login_pre(struct cp_redis *r, const struct cp_rreply *reply, void *arg)
 		cp_call_error(c, 429, "locked_out", "too many failed logins; try again later");
 		return;
 	}
-	j = calloc(1, sizeof(*j));
-	if (j == NULL) {
-		cp_call_error(c, 500, "internal", "out of memory");
-		return;
-	}
-	j->c = c;
-	snprintf(j->password, sizeof(j->password), "%s", cp_json_str(c->body, "password", ""));
 	if (strcmp(st, "ok") == 0) {
-		snprintf(j->encoded, sizeof(j->encoded), "%s", cp_store_str(reply, 1));
-		snprintf(j->totp_sealed, sizeof(j->totp_sealed), "%s", cp_store_str(reply, 2));
-		j->last_step = (uint64_t)cp_store_int(reply, 3);
+		snprintf(c->totp_sealed, sizeof(c->totp_sealed), "%s", cp_store_str(reply, 2));
+		c->last_step = (uint64_t)cp_store_int(reply, 3);
 		snprintf(c->role, sizeof(c->role), "%s", cp_store_str(reply, 4));
 	}
-	if (cp_work_submit(pw_verify, pw_verified, j) != 0) {
-		pw_job_free(j);
+	if (cp_auth_password(c, cp_json_str(c->body, "password", ""),
+			     strcmp(st, "ok") == 0 ? cp_store_str(reply, 1) : "", pw_verified) != 0)
 		cp_call_error(c, 503, "unavailable", "too many logins at once; try again");
-	}
 }
 
 void

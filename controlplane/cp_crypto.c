@@ -242,7 +242,7 @@ cp_hex_encode(const void *in, size_t len, char *out, size_t cap)
 const struct cp_alphabet cp_alphabet_hex = {
 	.bits = 4, .n = 3, .r = { { '0', '9', 0 }, { 'a', 'f', 10 }, { 'A', 'F', 10 } },
 };
-static const struct cp_alphabet alphabet_b64 = {
+const struct cp_alphabet cp_alphabet_b64 = {
 	.bits = 6, .n = 5,
 	.r = { { 'A', 'Z', 0 }, { 'a', 'z', 26 }, { '0', '9', 52 }, { '+', '+', 62 },
 	       { '/', '/', 63 } },
@@ -371,7 +371,7 @@ cp_b64_decode(const char *in, uint8_t *out, size_t cap)
 	/* Any other '=' is outside the alphabet and fails below. */
 	if (n / 4 * 3 - pad > cap || out == NULL)
 		return -ENOSPC;
-	return cp_radix_decode(&alphabet_b64, in, n - pad, out);
+	return cp_radix_decode(&cp_alphabet_b64, in, n - pad, out);
 }
 
 int

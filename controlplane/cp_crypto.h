@@ -70,6 +70,7 @@ struct cp_alphabet {
 	} r[5];
 };
 extern const struct cp_alphabet cp_alphabet_hex;
+extern const struct cp_alphabet cp_alphabet_b64;   /* RFC 4648 section 4, no padding */
 /*
  * Decodes n digits (no padding) into out, which holds n * bits / 8 bytes; bits left over
  * after the last byte must be zero. Returns the byte count, or -EINVAL (out wiped).

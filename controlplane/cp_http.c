@@ -270,17 +270,8 @@ on_request(struct evhttp_request *er, void *arg)
 	}
 	r->h = h;
 	r->er = er;
-	if (con != NULL) {
-		struct bufferevent *bev = evhttp_connection_get_bufferevent(con);
-		int one = 1;
-
+	if (con != NULL)
 		evhttp_connection_get_peer(con, &peer, &port);
-		/* A reply leaves as headers and body in two records: without this, the second
-		 * waits for the client's delayed ACK (40 ms a request). Unix sockets ignore it. */
-		if (bev != NULL)
-			setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one,
-				   sizeof(one));
-	}
 	snprintf(r->client, sizeof(r->client), "%s", peer != NULL ? peer : "");
 	if (header_count(er, &hdr_bytes) > h->opts.max_headers ||
 	    hdr_bytes > h->opts.max_header_bytes) {
@@ -305,6 +296,8 @@ cp_http_new(struct event_base *base, const struct cp_http_opts *opts, cp_http_ha
 	    void *arg, char *err, size_t err_len)
 {
 	struct cp_http *h = calloc(1, sizeof(*h));
+	struct evhttp_bound_socket *bound;
+	int one = 1;
 
 	if (h == NULL) {
 		snprintf(err, err_len, "out of memory");
@@ -328,11 +321,17 @@ cp_http_new(struct event_base *base, const struct cp_http_opts *opts, cp_http_ha
 				   EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH | EVHTTP_REQ_HEAD |
 				   EVHTTP_REQ_OPTIONS);
 	evhttp_set_gencb(h->http, on_request, h);
-	if (evhttp_bind_socket_with_handle(h->http, opts->address, opts->port) == NULL) {
+	bound = evhttp_bind_socket_with_handle(h->http, opts->address, opts->port);
+	if (bound == NULL) {
 		snprintf(err, err_len, "cannot listen on %s port %u: %s", opts->address,
 			 opts->port, strerror(errno));
 		goto fail;
 	}
+	/* A reply leaves as headers and body in two records: with Nagle the second waits for
+	 * the client's delayed ACK (40 ms a request). Accepted sockets inherit this. */
+	if (setsockopt(evhttp_bound_socket_get_fd(bound), IPPROTO_TCP, TCP_NODELAY, &one,
+		       sizeof(one)) != 0)
+		CP_LOG(WARNING, "cannot set TCP_NODELAY on the listener: %s", strerror(errno));
 	return h;
 fail:
 	cp_http_free(h);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cp_crypto.h"
 #include "ctl_sdes.h"
 #include "dp_proto.h"
 
@@ -134,62 +135,20 @@ ctl_key_source(const char *arg, char *line, size_t cap, char *err, size_t err_le
 	return 0;
 }
 
-/* The value of a base64 digit, or -1. */
-static int
-b64_digit(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
 int
 ctl_base64_decode(const char *s, size_t len, uint8_t *out, size_t cap)
 {
-	size_t pad = 0, n, o = 0;
-	int v[4] = { 0 };
-	int rc = -1;
+	size_t pad = 0;
 
 	if (len == 0 || len % 4 != 0)
 		return -1;
 	if (s[len - 1] == '=')
 		pad = s[len - 2] == '=' ? 2 : 1;
-	n = len / 4 * 3 - pad;
-	if (n > cap)
+	if (len / 4 * 3 - pad > cap)
 		return -1;
-	for (size_t i = 0; i < len; i += 4) {
-		bool last = i + 4 == len;
-
-		for (size_t j = 0; j < 4; j++) {
-			/* '=' only as the padding counted above */
-			v[j] = last && j >= 4 - pad ? 0 : b64_digit(s[i + j]);
-			if (v[j] < 0)
-				goto out;
-		}
-		if (last && pad == 2 && (v[1] & 0x0f) != 0)
-			goto out;     /* unused bits must be zero: one spelling per key */
-		if (last && pad == 1 && (v[2] & 0x03) != 0)
-			goto out;
-		out[o++] = (uint8_t)(v[0] << 2 | v[1] >> 4);
-		if (o < n)
-			out[o++] = (uint8_t)((v[1] & 0x0f) << 4 | v[2] >> 2);
-		if (o < n)
-			out[o++] = (uint8_t)((v[2] & 0x03) << 6 | v[3]);
-	}
-	rc = (int)n;
-out:
-	dp_proto_wipe(v, sizeof(v));
-	if (rc < 0)
-		dp_proto_wipe(out, o);
-	return rc;
+	/* Any other '=' is outside the alphabet; unused bits must be zero: one spelling a key. */
+	return cp_radix_decode(&cp_alphabet_b64, s, len - pad, out) < 0 ? -1 :
+	       (int)(len / 4 * 3 - pad);
 }
 
 /* "2^" DIGITS or DIGITS (RFC 4568 lifetime), at most 20 digits. */
