@@ -7,6 +7,8 @@
  * asynchronous handler may always reply.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
@@ -20,6 +22,8 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+#include <openssl/ssl.h>
 
 #include "cp_crypto.h"
 #include "cp_http.h"
@@ -33,11 +37,16 @@
 
 struct cp_http {
 	struct evhttp *http;
+	struct evconnlistener *listener;
 	SSL_CTX *tls;
 	struct cp_http_opts opts;
 	cp_http_handler handler;
 	void *arg;
 	uint64_t replies[6];
+	uint32_t conns;               /* TLS connections open */
+	uint64_t pauses;
+	bool paused;                  /* listener disabled at max_connections */
+	bool closing;                 /* evhttp_free under way: the listener is gone */
 };
 
 struct cp_req {
@@ -48,7 +57,54 @@ struct cp_req {
 	char client[64];
 };
 
-/* ---- TLS ---- */
+/* ---- TLS, and the connection count ---- */
+
+/*
+ * evhttp has no connection limit and no hook when a connection closes; but each TLS
+ * connection's SSL is freed with it, and SSL ex_data has a free callback. The count goes up
+ * when evhttp asks for a connection's bufferevent and down when its SSL is freed; at
+ * max_connections the listener stops accepting, so the kernel's backlog holds new clients
+ * until a connection closes.
+ */
+static int conn_index = -1;
+static pthread_once_t conn_index_once = PTHREAD_ONCE_INIT;
+
+static void
+conn_gone(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
+{
+	struct cp_http *h = ptr;
+
+	(void)parent, (void)ad, (void)idx, (void)argl, (void)argp;
+	if (h == NULL)
+		return;
+	h->conns--;
+	if (h->paused && !h->closing && h->conns < h->opts.max_connections) {
+		evconnlistener_enable(h->listener);
+		h->paused = false;
+	}
+}
+
+static void
+conn_index_make(void)
+{
+	conn_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, conn_gone);
+}
+
+static void
+conn_opened(struct cp_http *h, SSL *ssl)
+{
+	if (SSL_set_ex_data(ssl, conn_index, h) != 1)
+		return;               /* not counted: it cannot be uncounted either */
+	h->conns++;
+	if (h->opts.max_connections > 0 && h->conns >= h->opts.max_connections && !h->paused &&
+	    h->listener != NULL) {
+		evconnlistener_disable(h->listener);
+		h->paused = true;
+		h->pauses++;
+		CP_LOG(WARNING, "%u connections open (api.max_connections): new ones wait",
+		       h->conns);
+	}
+}
 
 static struct bufferevent *
 tls_bev(struct event_base *base, void *arg)
@@ -62,6 +118,7 @@ tls_bev(struct event_base *base, void *arg)
 		CP_LOG(ERROR, "out of memory for a TLS connection");
 		abort();
 	}
+	conn_opened(h, ssl);
 	bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
 					     BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL) {
@@ -312,8 +369,13 @@ cp_http_new(struct event_base *base, const struct cp_http_opts *opts, cp_http_ha
 		snprintf(err, err_len, "cannot create the HTTP server");
 		goto fail;
 	}
-	if (h->tls != NULL)
+	if (h->tls != NULL) {
+		if (pthread_once(&conn_index_once, conn_index_make) != 0 || conn_index < 0) {
+			snprintf(err, err_len, "cannot register TLS connection data");
+			goto fail;
+		}
 		evhttp_set_bevcb(h->http, tls_bev, h);
+	}
 	evhttp_set_max_headers_size(h->http, (ev_ssize_t)opts->max_header_bytes * HARD_HEADER_FACTOR);
 	evhttp_set_max_body_size(h->http, (ev_ssize_t)opts->max_body * HARD_BODY_FACTOR + 1024);
 	evhttp_set_timeout(h->http, (int)opts->timeout_s);
@@ -327,6 +389,7 @@ cp_http_new(struct event_base *base, const struct cp_http_opts *opts, cp_http_ha
 			 opts->port, strerror(errno));
 		goto fail;
 	}
+	h->listener = evhttp_bound_socket_get_listener(bound);
 	/* A reply leaves as headers and body in two records: with Nagle the second waits for
 	 * the client's delayed ACK (40 ms a request). Accepted sockets inherit this. */
 	if (setsockopt(evhttp_bound_socket_get_fd(bound), IPPROTO_TCP, TCP_NODELAY, &one,
@@ -343,6 +406,7 @@ cp_http_free(struct cp_http *h)
 {
 	if (h == NULL)
 		return;
+	h->closing = true;            /* the connections' SSLs are freed after the listener */
 	if (h->http != NULL)
 		evhttp_free(h->http);
 	free(h);
@@ -352,6 +416,18 @@ void
 cp_http_set_tls(struct cp_http *h, SSL_CTX *tls)
 {
 	h->tls = tls;
+}
+
+uint32_t
+cp_http_connections(const struct cp_http *h)
+{
+	return h->conns;
+}
+
+uint64_t
+cp_http_pauses(const struct cp_http *h)
+{
+	return h->pauses;
 }
 
 uint64_t

@@ -41,6 +41,9 @@ struct cp_http_opts {
 	uint32_t max_headers;        /* count; more get 431 */
 	uint32_t max_header_bytes;
 	uint32_t timeout_s;
+	uint32_t max_connections;    /* TLS listeners: open connections; at the limit the listener
+					stops accepting (new ones wait in the backlog) until one
+					closes. 0: no limit */
 };
 
 /* Binds and listens. NULL with a reason in err. */
@@ -51,6 +54,9 @@ void cp_http_free(struct cp_http *h);
 void cp_http_set_tls(struct cp_http *h, SSL_CTX *tls);
 /* Replies sent with a status of class 2, 4 or 5 (2xx, 4xx, 5xx). */
 uint64_t cp_http_replies(const struct cp_http *h, int cls);
+/* TLS connections open now, and the times the listener paused at max_connections. */
+uint32_t cp_http_connections(const struct cp_http *h);
+uint64_t cp_http_pauses(const struct cp_http *h);
 
 enum cp_method cp_req_method(const struct cp_req *r);
 /* The path, without the query ("/v1/users/alice"); percent-escapes are not decoded. */

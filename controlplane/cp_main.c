@@ -262,6 +262,7 @@ start(struct daemon *d, char *err, size_t err_len)
 		.max_headers = cfg->max_headers,
 		.max_header_bytes = cfg->max_header_bytes,
 		.timeout_s = cfg->timeout_s,
+		.max_connections = cfg->max_connections,
 	};
 	struct cp_http_opts met = {
 		.address = cfg->metrics_address,

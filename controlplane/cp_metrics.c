@@ -88,6 +88,11 @@ on_stats(struct cp_dp *d, int status, const struct dp_stats_group *groups, unsig
 	for (int cls = 2; cls <= 5; cls++)
 		fprintf(f, "sluice_cp_http_responses_total{class=\"%dxx\"} %" PRIu64 "\n", cls,
 			s->api != NULL ? cp_http_replies(s->api, cls) : 0);
+	metric(f, "sluice_cp_api_connections", "gauge", "API connections open",
+	       s->api != NULL ? cp_http_connections(s->api) : 0);
+	metric(f, "sluice_cp_api_connection_limit_total", "counter",
+	       "times the API stopped accepting at api.max_connections",
+	       s->api != NULL ? cp_http_pauses(s->api) : 0);
 	metric(f, "sluice_cp_redis_up", "gauge", "1 while Redis is connected",
 	       cp_redis_up(s->redis));
 	metric(f, "sluice_cp_dataplane_up", "gauge", "1 while the dataplane is connected",

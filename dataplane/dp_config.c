@@ -43,6 +43,7 @@ enum cfg_sec {
 	SEC_MEMORY,
 	SEC_TABLES,
 	SEC_CONTROL,
+	SEC_STATE,
 	SEC_PORT,                     /* one element of the ports list */
 	SEC_COUNT,
 };
@@ -54,6 +55,7 @@ static const char *const cfg_sec_names[SEC_COUNT] = {
 	[SEC_MEMORY] = "memory",
 	[SEC_TABLES] = "tables",
 	[SEC_CONTROL] = "control",
+	[SEC_STATE] = "state",
 	[SEC_PORT] = "a port",
 };
 
@@ -110,6 +112,8 @@ enum cfg_row_id {
 	R_SOCKET,
 	R_GROUP,
 	R_ICMP_RATE,
+	R_STATE_FILE,
+	R_ORPHAN_TTL,
 	/* struct dp_cfg_port */
 	R_P_NAME,
 	R_P_DEVICE,
@@ -131,6 +135,7 @@ static bool check_lcores(const char *s, char *why, size_t whylen);
 static bool check_name(const char *s, char *why, size_t whylen);
 static bool check_device(const char *s, char *why, size_t whylen);
 static bool check_socket(const char *s, char *why, size_t whylen);
+static bool check_state_file(const char *s, char *why, size_t whylen);
 
 static bool
 is_pow2(uint64_t v)
@@ -202,6 +207,13 @@ static const struct cfg_row cfg_rows[R_COUNT] = {
 	},
 	[R_ICMP_RATE] = { ROW_U(SEC_CONTROL, "icmp_rate", icmp_rate, 0, 100000, 100,
 				"replies per second per port") },
+	[R_STATE_FILE] = {
+		.sec = SEC_STATE, .name = "file", .kind = CFG_STR, CFG_FIELD(state_file),
+		.min = 0, .max = CFG_SOCK_MAX, .def_str = DP_CFG_STATE_FILE,
+		.str_ok = check_state_file,
+	},
+	[R_ORPHAN_TTL] = { ROW_U(SEC_STATE, "orphan_ttl", orphan_ttl, 10, 604800, 3600,
+				 "seconds") },
 
 	[R_P_NAME] = {
 		.sec = SEC_PORT, .name = "name", .kind = CFG_STR, PORT_FIELD(name),
@@ -568,6 +580,12 @@ check_socket(const char *s, char *why, size_t whylen)
 		return false;
 	}
 	return true;
+}
+
+static bool
+check_state_file(const char *s, char *why, size_t whylen)
+{
+	return s[0] == '\0' || check_socket(s, why, whylen);
 }
 
 static int

@@ -21,6 +21,7 @@
 #define DP_CFG_MAX_UIDS 16
 #define DP_CFG_NAME_LEN 32
 #define DP_CFG_STR_LEN 256
+#define DP_CFG_STATE_FILE "/var/lib/sluice/dp-state"
 #define DP_CFG_MAX_LCORES 128         /* lcore ids 0..127 */
 
 enum dp_cfg_huge {
@@ -105,6 +106,10 @@ struct dp_config {
 	unsigned int n_uids;
 	uint32_t uids[DP_CFG_MAX_UIDS];   /* peers allowed on the socket, besides root */
 	uint32_t icmp_rate;           /* echo replies per second per port, 0 = never answer */
+
+	/* state (dp_state.h) */
+	char state_file[DP_CFG_STR_LEN]; /* "": crypto counters in memory only */
+	uint32_t orphan_ttl;          /* seconds a saved leg state waits for its leg */
 
 	/* lcore ids parsed out of `lcores` (validated syntax) */
 	unsigned int n_lcores;

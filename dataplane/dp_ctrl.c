@@ -26,13 +26,15 @@
 #include <rte_cycles.h>
 #include <rte_ring.h>
 
+#include <openssl/crypto.h>
+
 #include "dp_ctrl.h"
 #include "dp_host.h"
 #include "dp_log.h"
 #include "dp_port.h"
 #include "dp_proto.h"
 #include "dp_runtime.h"
-#include "dp_srtcp.h"
+#include "dp_state.h"
 #include "dp_stats.h"
 #include "dp_table.h"
 
@@ -58,6 +60,7 @@ struct ctrl {
 	uint8_t *out;                   /* OUT_CAP: replies not yet written, to one client */
 	size_t out_len;
 	uint64_t last_security_tsc;
+	uint64_t last_state_tsc;
 	uint64_t refused_tsc;           /* last refused peer logged */
 	unsigned int refused_quiet;     /* refused since, not logged */
 	uint64_t security_seen[DP_DROP_MAX];
@@ -268,7 +271,7 @@ fill_health(const struct ctrl *ctl, struct dp_health *h)
 
 	memset(h, 0, sizeof(*h));
 	snprintf(h->version, sizeof(h->version), "%s", sluice_version);
-	snprintf(h->srtp_backend, sizeof(h->srtp_backend), "%s", dp_srtcp_backend());
+	snprintf(h->srtp_backend, sizeof(h->srtp_backend), "%s", OpenSSL_version(OPENSSL_VERSION));
 	h->uptime_s = (rte_rdtsc() - dp->start_tsc) / dp->tsc_hz;
 	h->workers = dp->n_workers;
 	h->legs = dp->tables->n_legs;
@@ -580,6 +583,22 @@ drain_slow(struct ctrl *ctl)
 			dp_host_input(ctl->dp->host, m[i]);
 }
 
+/* Once a second: the state file's orphans and write-back (dp_state_tick). */
+static void
+state_tick(struct ctrl *ctl)
+{
+	uint64_t now = rte_rdtsc();
+	uint32_t wiped;
+
+	if (now - ctl->last_state_tsc < ctl->dp->tsc_hz)
+		return;
+	ctl->last_state_tsc = now;
+	wiped = dp_state_tick(ctl->dp->state, (now - ctl->dp->start_tsc) / ctl->dp->tsc_hz);
+	if (wiped > 0)
+		DP_LOG(INFO, "state: %u saved leg state(s) not claimed in %u s, wiped", wiped,
+		       ctl->dp->cfg->orphan_ttl);
+}
+
 /*
  * RFC 3711 asks that authentication failures and replays be logged; counting them per
  * packet is the workers' job, a periodic summary (no addresses) is ours.
@@ -661,6 +680,7 @@ dp_ctrl_run(struct dp_dataplane *dp)
 		drain_events(&ctl);
 		drain_slow(&ctl);
 		dp_tables_reclaim(dp->tables);
+		state_tick(&ctl);
 		security_log(&ctl);
 	}
 out:

@@ -22,13 +22,15 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 
+#include <openssl/crypto.h>
+
 #include "dp_config.h"
 #include "dp_ctrl.h"
 #include "dp_host.h"
 #include "dp_log.h"
 #include "dp_port.h"
 #include "dp_runtime.h"
-#include "dp_srtcp.h"
+#include "dp_state.h"
 #include "dp_stats.h"
 #include "dp_table.h"
 #include "dp_worker.h"
@@ -146,6 +148,31 @@ eal_args_build(const struct dp_config *cfg, struct eal_args *a, bool *huge)
 	a->argv[a->argc] = NULL;
 }
 
+/* The legs' crypto counters, from the file of the last run when there is one. 0 or -1. */
+static int
+state_open(struct dp_dataplane *dp)
+{
+	const struct dp_config *cfg = dp->cfg;
+	struct dp_state_info info;
+	char err[512];
+
+	dp->state = dp_state_open(cfg->state_file, cfg->max_legs + DP_TABLES_STATE_SPARE,
+				  cfg->orphan_ttl, err, sizeof(err));
+	if (dp->state == NULL) {
+		DP_LOG(ERR, "state: %s", err);
+		return -1;
+	}
+	dp_state_info(dp->state, &info);
+	if (info.dropped > 0)
+		DP_LOG(WARNING, "state: %s now holds %u legs; the saved state of %u leg(s) beyond "
+		       "that was dropped", cfg->state_file, info.slots, info.dropped);
+	if (info.persistent)
+		DP_LOG(INFO, "state: %s, %u saved leg state(s)", cfg->state_file, info.orphans);
+	else
+		DP_LOG(WARNING, "state: no state file; SRTP counters will not survive a restart");
+	return 0;
+}
+
 static int
 dataplane_start(struct dp_dataplane *dp)
 {
@@ -166,7 +193,9 @@ dataplane_start(struct dp_dataplane *dp)
 		return -1;
 	if (dp_workers_create(dp) != 0)
 		return -1;
-	dp->tables = dp_tables_create(cfg, dp->n_workers, (int)rte_socket_id());
+	if (state_open(dp) != 0)
+		return -1;
+	dp->tables = dp_tables_create(cfg, dp->n_workers, (int)rte_socket_id(), dp->state);
 	if (dp->tables == NULL)
 		return -1;
 	dp->host = dp_host_create(dp);
@@ -184,8 +213,10 @@ dataplane_stop(struct dp_dataplane *dp)
 	dp_host_free(dp->host);
 	dp_workers_free(dp);
 	dp_tables_free(dp->tables);
+	dp_state_close(dp->state);
 	dp->host = NULL;
 	dp->tables = NULL;
+	dp->state = NULL;
 }
 
 int
@@ -255,12 +286,8 @@ main(int argc, char **argv)
 	/* EAL's default stream also calls syslog() for every line, which costs more than a leg
 	 * install where no syslog socket exists; journald collects stderr under systemd. */
 	rte_openlog_stream(stderr);
-	if (dp_srtcp_init() != 0) {
-		DP_LOG(ERR, "libsrtp2 initialisation failed");
-		goto eal_out;
-	}
-	DP_LOG(NOTICE, "sluice-dp 0.1.0 (%s): %s memory, SRTP on OpenSSL, libsrtp2 %s: %s", path,
-	       huge ? "hugepage" : "no-hugepage", dp_srtcp_version(), dp_srtcp_backend());
+	DP_LOG(NOTICE, "sluice-dp 0.1.0 (%s): %s memory, SRTP and SRTCP on %s", path,
+	       huge ? "hugepage" : "no-hugepage", OpenSSL_version(OPENSSL_VERSION));
 
 	dp->cfg = cfg;
 	if (dataplane_start(dp) != 0)
@@ -279,8 +306,6 @@ main(int argc, char **argv)
 stop:
 	running = NULL;
 	dataplane_stop(dp);
-	dp_srtcp_shutdown();
-eal_out:
 	rte_eal_cleanup();
 out:
 	free(eal);

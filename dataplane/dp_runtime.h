@@ -28,6 +28,7 @@
 #define DP_MAX_BURST 256
 
 struct dp_tables;
+struct dp_state;
 struct dp_host;
 
 struct dp_port {
@@ -135,6 +136,7 @@ struct dp_dataplane {
 	struct dp_worker *workers[DP_MAX_WORKERS];
 	struct rte_mempool *pools[RTE_MAX_NUMA_NODES];
 	struct dp_tables *tables;
+	struct dp_state *state;        /* legs' crypto counters (dp_state.h) */
 	struct dp_host *host;
 	struct rte_ring *events;       /* workers -> control: struct dp_event (MP/SC) */
 	struct rte_ring *slow;         /* workers -> control: ARP, ICMP, ND packets (MP/SC) */

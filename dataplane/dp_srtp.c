@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * SRTP for RTP on OpenSSL (RFC 3711, RFC 7714); the contract is dp_srtp.h.
+ * SRTP and SRTCP on OpenSSL (RFC 3711, RFC 7714); the contract is dp_srtp.h.
  *
  * Per context, everything keyed is set up once at create, so that a packet costs no
  * allocation, no key schedule and no cipher initialisation:
@@ -15,6 +15,8 @@
  *    packet's HMAC starts from a copy of them. (OpenSSL 3.0's EVP_MAC_init() without a
  *    key is correct but duplicates the digest context, two allocations per packet.)
  * perf/bench_crypto.c times these against the EVP alternatives (perf/README.md).
+ * SRTCP contexts are the same structure keyed with the SRTCP labels; their packets go
+ * through the same keystream, GHASH and HMAC code, one at a time.
  */
 /* The precomputed HMAC states need the low-level SHA-1 API, deprecated but kept in 3.x. */
 #define OPENSSL_SUPPRESS_DEPRECATED
@@ -48,6 +50,9 @@
 #endif
 
 #define FP_RTP_HDR_MIN 12
+#define FP_RTCP_HDR 8               /* SRTCP leaves the first 8 bytes in clear (RFC 3711 3.4) */
+#define FP_SRTCP_E_INDEX 4          /* E flag and SRTCP index */
+#define FP_SRTCP_E 0x80000000u
 #define FP_SALT_MAX 14              /* AES-CM session salt; GCM uses the first 12 bytes */
 #define FP_AUTH_KEY_LEN 20          /* HMAC-SHA1 session key, RFC 3711 4.3.2 */
 #define FP_KEY_MAX 32
@@ -56,7 +61,9 @@
 #define FP_AES_BLOCK 16
 #define FP_KS_BLOCKS 128            /* keystream made per AES-ECB call (2 KiB, on the stack) */
 
-/* KDF labels, RFC 3711 4.3.2 */
+/* KDF labels, RFC 3711 4.3.2: a base (SRTP 0, SRTCP 3) plus the key's offset. */
+#define FP_LABELS_SRTP 0x00
+#define FP_LABELS_SRTCP 0x03
 #define FP_LABEL_ENC 0x00
 #define FP_LABEL_AUTH 0x01
 #define FP_LABEL_SALT 0x02
@@ -64,16 +71,17 @@
 struct fp_suite {
 	uint8_t key_len;              /* master and session key */
 	uint8_t salt_len;             /* master and session salt */
-	uint8_t tag_len;
+	uint8_t tag_len;              /* SRTP */
+	uint8_t srtcp_tag_len;        /* SRTCP: 80 bits for both AES-CM suites (RFC 4568 6.2.1) */
 	bool gcm;
 };
 
 /* Indexed by enum dp_suite; key_len 0 marks a suite we do not have. */
 static const struct fp_suite fp_suites[DP_SUITE_MAX] = {
-	[DP_SUITE_AES_CM_128_HMAC_SHA1_80] = { 16, 14, 10, false },
-	[DP_SUITE_AES_CM_128_HMAC_SHA1_32] = { 16, 14, 4, false },
-	[DP_SUITE_AEAD_AES_128_GCM] = { 16, 12, 16, true },
-	[DP_SUITE_AEAD_AES_256_GCM] = { 32, 12, 16, true },
+	[DP_SUITE_AES_CM_128_HMAC_SHA1_80] = { 16, 14, 10, 10, false },
+	[DP_SUITE_AES_CM_128_HMAC_SHA1_32] = { 16, 14, 4, 10, false },
+	[DP_SUITE_AEAD_AES_128_GCM] = { 16, 12, 16, 16, true },
+	[DP_SUITE_AEAD_AES_256_GCM] = { 32, 12, 16, 16, true },
 };
 
 struct dp_srtp_ctx {
@@ -135,11 +143,12 @@ fp_ecb_key(EVP_CIPHER_CTX *ecb, const uint8_t *key, uint8_t key_len)
  * under the master key from IV = (master salt XOR label << 48) << 16, that is AES-ECB of
  * the blocks IV, IV + 1, ... (no output here needs more than two, so the counter is the last
  * byte). All labels' blocks go through one key schedule in one call. A 12-byte GCM master
- * salt is zero-padded to 14 bytes first, as libsrtp2 does. Derives the RTP session keys
- * from master = key || salt (auth_key only for HMAC suites). 0 or -1.
+ * salt is zero-padded to 14 bytes first, as libsrtp2 does. Derives the session keys of
+ * labels (FP_LABELS_SRTP or FP_LABELS_SRTCP) from master = key || salt (auth_key only for
+ * HMAC suites). 0 or -1.
  */
 static int
-fp_derive(const struct fp_suite *s, const uint8_t *master, uint8_t *enc_key,
+fp_derive(const struct fp_suite *s, const uint8_t *master, uint8_t labels, uint8_t *enc_key,
 	    uint8_t *auth_key, uint8_t *salt)
 {
 	uint8_t in[FP_KDF_BLOCKS_MAX][FP_AES_BLOCK], out[FP_KDF_BLOCKS_MAX][FP_AES_BLOCK];
@@ -150,8 +159,8 @@ fp_derive(const struct fp_suite *s, const uint8_t *master, uint8_t *enc_key,
 	int outl = 0, rc = -1;
 
 	for (unsigned int i = 0; i < n; i++) {
-		uint8_t label = i < n_enc ? FP_LABEL_ENC :
-				i < n_enc + n_auth ? FP_LABEL_AUTH : FP_LABEL_SALT;
+		uint8_t label = (uint8_t)(labels + (i < n_enc ? FP_LABEL_ENC :
+						    i < n_enc + n_auth ? FP_LABEL_AUTH : FP_LABEL_SALT));
 		unsigned int ctr = i < n_enc ? i : i < n_enc + n_auth ? i - n_enc : 0;
 
 		memset(in[i], 0, FP_AES_BLOCK);
@@ -323,7 +332,7 @@ fp_ctx_key(struct dp_srtp_ctx *ctx, const uint8_t *enc_key, const uint8_t *auth_
 	return 0;
 }
 
-/* A context for a known suite and direction, not yet keyed. */
+/* A context for a known suite and direction, not yet keyed; its tag is SRTP's. */
 static struct dp_srtp_ctx *
 fp_ctx_alloc(uint8_t suite, enum dp_srtp_dir dir)
 {
@@ -345,9 +354,10 @@ fp_ctx_alloc(uint8_t suite, enum dp_srtp_dir dir)
 	return ctx;
 }
 
-struct dp_srtp_ctx *
-dp_srtp_ctx_create(uint8_t suite, const uint8_t *master, size_t master_len,
-		   enum dp_srtp_dir dir)
+/* A context keyed with the session keys of labels (SRTP or SRTCP). */
+static struct dp_srtp_ctx *
+fp_ctx_create(uint8_t suite, const uint8_t *master, size_t master_len, enum dp_srtp_dir dir,
+	      uint8_t labels)
 {
 	uint8_t enc_key[FP_KEY_MAX];
 	uint8_t auth_key[FP_AUTH_KEY_LEN];
@@ -366,7 +376,9 @@ dp_srtp_ctx_create(uint8_t suite, const uint8_t *master, size_t master_len,
 	ctx = fp_ctx_alloc(suite, dir);
 	if (ctx == NULL)
 		return NULL;
-	rc = fp_derive(s, master, enc_key, auth_key, salt);
+	if (labels == FP_LABELS_SRTCP)
+		ctx->tag_len = s->srtcp_tag_len;
+	rc = fp_derive(s, master, labels, enc_key, auth_key, salt);
 	if (rc == 0)
 		rc = fp_ctx_key(ctx, enc_key, auth_key, salt);
 	OPENSSL_cleanse(enc_key, sizeof(enc_key));
@@ -377,6 +389,20 @@ dp_srtp_ctx_create(uint8_t suite, const uint8_t *master, size_t master_len,
 		return NULL;
 	}
 	return ctx;
+}
+
+struct dp_srtp_ctx *
+dp_srtp_ctx_create(uint8_t suite, const uint8_t *master, size_t master_len,
+		   enum dp_srtp_dir dir)
+{
+	return fp_ctx_create(suite, master, master_len, dir, FP_LABELS_SRTP);
+}
+
+struct dp_srtp_ctx *
+dp_srtcp_ctx_create(uint8_t suite, const uint8_t *master, size_t master_len,
+		    enum dp_srtp_dir dir)
+{
+	return fp_ctx_create(suite, master, master_len, dir, FP_LABELS_SRTCP);
 }
 
 void
@@ -490,7 +516,10 @@ fp_cm_iv(const struct dp_srtp_ctx *ctx, uint8_t iv[16], uint32_t ssrc, uint64_t 
 	dp_store_be64(iv + 8, ctx->salt_lo ^ (index << 16));
 }
 
-/* AES-GCM IV (RFC 7714 8.1): (00 00 || SSRC || ROC || SEQ) ^ salt. */
+/*
+ * AES-GCM IV (RFC 7714 8.1): (00 00 || SSRC || ROC || SEQ) ^ salt. An SRTCP index (below
+ * 2^31) gives RFC 7714 9.1's (00 00 || SSRC || 00 00 || index) ^ salt.
+ */
 static inline void
 fp_gcm_iv(const struct dp_srtp_ctx *ctx, uint8_t iv[FP_GCM_IV_LEN], uint32_t ssrc,
 	  uint64_t index)
@@ -500,7 +529,10 @@ fp_gcm_iv(const struct dp_srtp_ctx *ctx, uint8_t iv[FP_GCM_IV_LEN], uint32_t ssr
 				      (index & 0xffffffffffffull)));
 }
 
-/* AES-CM over n bytes of packet (ssrc, index) from in to out (may be equal). 0 or -1. */
+/*
+ * AES-CM over n bytes of packet (ssrc, index) from in to out (may be equal). 0 or -1.
+ * The SRTCP IV (RFC 3711 4.1.1) has the same shape with the SRTCP index.
+ */
 static inline int
 fp_ctr(struct dp_srtp_ctx *ctx, uint32_t ssrc, uint64_t index, uint8_t *out, const uint8_t *in,
        uint32_t n)
@@ -511,18 +543,20 @@ fp_ctr(struct dp_srtp_ctx *ctx, uint32_t ssrc, uint64_t index, uint8_t *out, con
 	return fp_keystream_xor(ctx->ecb, iv, false, out, in, n);
 }
 
-/* The full HMAC-SHA1 of msg || ROC (RFC 3711 4.2.1) into mac (20 bytes). */
+/*
+ * The full HMAC-SHA1 of msg || suffix into mac (20 bytes): SRTP appends the ROC (RFC 3711
+ * 4.2.1); SRTCP's E flag and index are part of msg, so its suffix is empty.
+ */
 static inline void
-fp_hmac(const struct dp_srtp_ctx *ctx, const uint8_t *msg, uint32_t len, uint32_t roc,
-	  uint8_t mac[SHA_DIGEST_LENGTH])
+fp_hmac(const struct dp_srtp_ctx *ctx, const uint8_t *msg, uint32_t len, const uint8_t *suffix,
+	  uint32_t suffix_len, uint8_t mac[SHA_DIGEST_LENGTH])
 {
 	SHA_CTX c;
-	uint8_t r[4];
 
-	dp_store_be32(r, roc);
 	c = ctx->hmac_inner;
 	SHA1_Update(&c, msg, len);
-	SHA1_Update(&c, r, sizeof(r));
+	if (suffix_len > 0)
+		SHA1_Update(&c, suffix, suffix_len);
 	SHA1_Final(mac, &c);
 	c = ctx->hmac_outer;
 	SHA1_Update(&c, mac, SHA_DIGEST_LENGTH);
@@ -530,13 +564,15 @@ fp_hmac(const struct dp_srtp_ctx *ctx, const uint8_t *msg, uint32_t len, uint32_
 }
 
 /*
- * AES-GCM over the payload of packet (ssrc, index) with the header as AAD. Encrypt: writes
- * the tag to tag. Decrypt: checks the tag at tag (in constant time); the payload is already
+ * AES-GCM over the payload of packet (ssrc, index) with AAD aad || aad2 (SRTP: the header
+ * and nothing; SRTCP: the first 8 bytes and the E flag and index). Encrypt: writes the tag
+ * to tag. Decrypt: checks the tag at tag (in constant time); the payload is already
  * overwritten when that fails. 0 or -1.
  */
 static inline int
 fp_gcm(struct dp_srtp_ctx *ctx, uint32_t ssrc, uint64_t index, const uint8_t *aad,
-       uint32_t aad_len, uint8_t *out, const uint8_t *in, uint32_t n, uint8_t *tag)
+       uint32_t aad_len, const uint8_t *aad2, uint32_t aad2_len, uint8_t *out, const uint8_t *in,
+       uint32_t n, uint8_t *tag)
 {
 	GCM128_CONTEXT *g = ctx->ghash;
 	uint8_t iv[FP_GCM_IV_LEN];
@@ -545,6 +581,9 @@ fp_gcm(struct dp_srtp_ctx *ctx, uint32_t ssrc, uint64_t index, const uint8_t *aa
 	ctx->ks_failed = false;
 	CRYPTO_gcm128_setiv(g, iv, FP_GCM_IV_LEN);
 	if (CRYPTO_gcm128_aad(g, aad, aad_len) != 0)
+		return -1;
+	/* GHASH carries a partial AAD block from one call to the next. */
+	if (aad2_len > 0 && CRYPTO_gcm128_aad(g, aad2, aad2_len) != 0)
 		return -1;
 	if (ctx->dir == DP_SRTP_OUTBOUND) {
 		if (CRYPTO_gcm128_encrypt_ctr32(g, in, out, n, fp_gcm_ctr32) != 0 || ctx->ks_failed)
@@ -579,14 +618,15 @@ fp_unprotect_one(struct dp_srtp_pkt *p)
 		return DP_DROP_SRTP_REPLAY;
 	n = len - hdr_len - tag_len;
 	if (ctx->gcm) {
-		if (fp_gcm(ctx, ssrc, index, buf, hdr_len, buf + hdr_len, buf + hdr_len, n,
-			   buf + hdr_len + n) != 0)
+		if (fp_gcm(ctx, ssrc, index, buf, hdr_len, NULL, 0, buf + hdr_len, buf + hdr_len,
+			   n, buf + hdr_len + n) != 0)
 			return DP_DROP_SRTP_AUTH;
 	} else {
-		uint8_t mac[SHA_DIGEST_LENGTH];
+		uint8_t mac[SHA_DIGEST_LENGTH], roc[4];
 
 		/* Authenticate before decrypting: a forgery leaves the buffer as it came. */
-		fp_hmac(ctx, buf, len - tag_len, (uint32_t)(index >> 16), mac);
+		dp_store_be32(roc, (uint32_t)(index >> 16));
+		fp_hmac(ctx, buf, len - tag_len, roc, sizeof(roc), mac);
 		if (CRYPTO_memcmp(mac, buf + len - tag_len, tag_len) != 0)
 			return DP_DROP_SRTP_AUTH;
 		if (fp_ctr(ctx, ssrc, index, buf + hdr_len, buf + hdr_len, n) != 0)
@@ -641,15 +681,16 @@ fp_protect_one(struct dp_srtp_pkt *p)
 	index = (p->index >> 16 & 0xffffffffu) << 16 | dp_load_be16(out + 2);
 	n = len - hdr_len;
 	if (ctx->gcm) {
-		if (fp_gcm(ctx, ssrc, index, out, hdr_len, out + hdr_len, in + hdr_len, n,
+		if (fp_gcm(ctx, ssrc, index, out, hdr_len, NULL, 0, out + hdr_len, in + hdr_len, n,
 			   out + len) != 0)
 			return DP_DROP_SRTP_AUTH;
 	} else {
-		uint8_t mac[SHA_DIGEST_LENGTH];
+		uint8_t mac[SHA_DIGEST_LENGTH], roc[4];
 
 		if (fp_ctr(ctx, ssrc, index, out + hdr_len, in + hdr_len, n) != 0)
 			return DP_DROP_SRTP_AUTH;
-		fp_hmac(ctx, out, len, (uint32_t)(index >> 16), mac);
+		dp_store_be32(roc, (uint32_t)(index >> 16));
+		fp_hmac(ctx, out, len, roc, sizeof(roc), mac);
 		memcpy(out + len, mac, tag_len);
 	}
 	ctx->packets++;
@@ -662,4 +703,109 @@ unsigned int
 dp_srtp_protect_burst(struct dp_srtp_pkt *pkts, unsigned int n)
 {
 	return fp_burst(pkts, n, fp_protect_one);
+}
+
+/* ---- SRTCP (RFC 3711 3.4, RFC 7714 9) ---- */
+
+int64_t
+dp_srtcp_ssrc(const uint8_t *pkt, uint32_t len)
+{
+	if (len < FP_RTCP_HDR)
+		return -1;
+	return dp_load_be32(pkt + 4);
+}
+
+/*
+ * Where the E flag and index and the tag of an SRTCP packet with n bytes of encrypted RTCP
+ * lie: AES-CM puts the tag last (RFC 3711 3.4), GCM puts the E flag and index after it
+ * (RFC 7714 9.2, as libsrtp2 does).
+ */
+static inline void
+fp_srtcp_trailer(const struct dp_srtp_ctx *ctx, uint8_t *pkt, uint32_t n, uint8_t **e_index,
+		 uint8_t **tag)
+{
+	uint8_t *end = pkt + FP_RTCP_HDR + n;
+
+	if (ctx->gcm) {
+		*tag = end;
+		*e_index = end + ctx->tag_len;
+	} else {
+		*e_index = end;
+		*tag = end + FP_SRTCP_E_INDEX;
+	}
+}
+
+int
+dp_srtcp_unprotect(struct dp_srtp_ctx *ctx, struct dp_srtp_replay *r, uint8_t *pkt,
+		   uint32_t *len)
+{
+	uint32_t tag_len = ctx->tag_len;
+	uint32_t l = *len;
+	uint32_t n, ssrc, e_index, index;
+	uint8_t *trailer, *tag;
+
+	if (l < FP_RTCP_HDR + FP_SRTCP_E_INDEX + tag_len)
+		return DP_DROP_SRTCP_SHORT;
+	n = l - FP_RTCP_HDR - FP_SRTCP_E_INDEX - tag_len;
+	fp_srtcp_trailer(ctx, pkt, n, &trailer, &tag);
+	e_index = dp_load_be32(trailer);
+	/* Unencrypted SRTCP would carry RTCP in clear through the relay: refused. */
+	if ((e_index & FP_SRTCP_E) == 0)
+		return DP_DROP_SRTCP_AUTH;
+	index = e_index & DP_SRTCP_INDEX_MAX;
+	if (FP_REPLAY_CHECK && fp_replay_rejects(r, index))
+		return DP_DROP_SRTCP_REPLAY;
+	ssrc = dp_load_be32(pkt + 4);
+	if (ctx->gcm) {
+		if (fp_gcm(ctx, ssrc, index, pkt, FP_RTCP_HDR, trailer, FP_SRTCP_E_INDEX,
+			   pkt + FP_RTCP_HDR, pkt + FP_RTCP_HDR, n, tag) != 0)
+			return DP_DROP_SRTCP_AUTH;
+	} else {
+		uint8_t mac[SHA_DIGEST_LENGTH];
+
+		/* The tag covers header, ciphertext, E flag and index; checked before decrypting. */
+		fp_hmac(ctx, pkt, l - tag_len, NULL, 0, mac);
+		if (CRYPTO_memcmp(mac, tag, tag_len) != 0)
+			return DP_DROP_SRTCP_AUTH;
+		if (fp_ctr(ctx, ssrc, index, pkt + FP_RTCP_HDR, pkt + FP_RTCP_HDR, n) != 0)
+			return DP_DROP_SRTCP_AUTH;
+	}
+	fp_replay_update(r, index);
+	ctx->packets++;
+	*len = FP_RTCP_HDR + n;
+	return DP_DROP_NONE;
+}
+
+int
+dp_srtcp_protect(struct dp_srtp_ctx *ctx, uint32_t index, uint8_t *pkt, uint32_t *len,
+		 uint32_t cap)
+{
+	uint32_t tag_len = ctx->tag_len;
+	uint32_t l = *len;
+	uint32_t n, ssrc;
+	uint8_t *trailer, *tag;
+
+	/* The full trailer room whatever the suite: a caller short of it fails on every suite. */
+	if (l < FP_RTCP_HDR || l > cap || cap - l < DP_SRTCP_TRAILER_MAX || index == 0 ||
+	    index > DP_SRTCP_INDEX_MAX)
+		return DP_DROP_SRTCP_ERROR;
+	n = l - FP_RTCP_HDR;
+	ssrc = dp_load_be32(pkt + 4);
+	fp_srtcp_trailer(ctx, pkt, n, &trailer, &tag);
+	dp_store_be32(trailer, FP_SRTCP_E | index);
+	if (ctx->gcm) {
+		if (fp_gcm(ctx, ssrc, index, pkt, FP_RTCP_HDR, trailer, FP_SRTCP_E_INDEX,
+			   pkt + FP_RTCP_HDR, pkt + FP_RTCP_HDR, n, tag) != 0)
+			return DP_DROP_SRTCP_ERROR;
+	} else {
+		uint8_t mac[SHA_DIGEST_LENGTH];
+
+		if (fp_ctr(ctx, ssrc, index, pkt + FP_RTCP_HDR, pkt + FP_RTCP_HDR, n) != 0)
+			return DP_DROP_SRTCP_ERROR;
+		fp_hmac(ctx, pkt, l + FP_SRTCP_E_INDEX, NULL, 0, mac);
+		memcpy(tag, mac, tag_len);
+	}
+	ctx->packets++;
+	*len = l + FP_SRTCP_E_INDEX + tag_len;
+	return DP_DROP_NONE;
 }

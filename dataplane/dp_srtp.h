@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * SRTP for RTP on the fast path (RFC 3711, RFC 7714), on OpenSSL EVP.
+ * SRTP and SRTCP on the fast path (RFC 3711, RFC 7714), on OpenSSL EVP.
  *
  * The relay terminates SRTP on every hop: an inbound packet is replay-checked, authenticated
  * and decrypted with the sending leg's keys; every forwarded copy is encrypted with the
@@ -12,8 +12,11 @@
  * multi-buffer engine can replace the per-packet loop without touching the callers.
  * Results match libsrtp2 bit for bit (tests/unit/test_dp_srtp.c checks it).
  *
+ * SRTCP (RFC 3711 3.4, RFC 7714 9) runs on the same primitives, one packet at a time (RTCP
+ * is a few percent of the traffic): its contexts are keyed with the SRTCP labels, and the
+ * caller owns the replay state and chooses the outbound SRTCP index.
+ *
  * A context is used by one thread at a time (its leg's owner lcore); nothing here locks.
- * SRTCP goes through libsrtp2 (dp_srtcp.h).
  */
 #ifndef DP_SRTP_H
 #define DP_SRTP_H
@@ -51,7 +54,8 @@ uint64_t dp_srtp_packets(const struct dp_srtp_ctx *ctx);
 
 /* Replay and ROC state of one inbound SSRC (RFC 3711 3.3.1, 3.3.2). Zero means "no packet yet". */
 struct dp_srtp_replay {
-	uint64_t top;                 /* highest authenticated index (ROC << 16 | SEQ) */
+	uint64_t top;                 /* highest authenticated index (ROC << 16 | SEQ; for
+					 SRTCP the SRTCP index) */
 	uint64_t window[DP_SRTP_REPLAY_WINDOW / 64]; /* bit k: index top - k was seen */
 	bool started;
 };
@@ -94,6 +98,47 @@ unsigned int dp_srtp_protect_burst(struct dp_srtp_pkt *pkts, unsigned int n);
  * `seq` given the replay state (top). Returns seq itself when the state has not started.
  */
 uint64_t dp_srtp_estimate_index(const struct dp_srtp_replay *r, uint16_t seq);
+
+/* Longest trailer an outbound SRTCP packet gets after its RTCP bytes: E flag and index (4)
+ * and the tag (16 for GCM); no MKI. */
+#define DP_SRTCP_TRAILER_MAX 20
+#define DP_SRTCP_INDEX_MAX 0x7fffffffu
+
+/*
+ * A context for SRTCP: session keys derived with the SRTCP labels (3, 4, 5) from master =
+ * key || salt. The AES-CM suites both use an 80-bit SRTCP tag (the 32-bit tag is for SRTP
+ * only, RFC 4568 6.2.1), GCM 16 bytes. Same return and wiping rules as dp_srtp_ctx_create.
+ * dp_srtp_tag_len(), dp_srtp_packets() and dp_srtp_ctx_free() work on it.
+ */
+struct dp_srtp_ctx *dp_srtcp_ctx_create(uint8_t suite, const uint8_t *master, size_t master_len,
+					enum dp_srtp_dir dir);
+
+/* The sender SSRC of an SRTCP packet (bytes 4..7), or -1 when len < 8: what the caller keys
+ * its replay state on before dp_srtcp_unprotect. */
+int64_t dp_srtcp_ssrc(const uint8_t *pkt, uint32_t len);
+
+/*
+ * Unprotects one SRTCP packet in place: reads the E flag and 31-bit index from the trailer,
+ * rejects a replay against r (a struct dp_srtp_replay used with SRTCP indexes: top is the
+ * highest index, the same 128-packet window), verifies the tag in constant time, decrypts,
+ * and only then records the index in r. *len becomes the RTCP length. Returns 0 or enum
+ * dp_drop: DP_DROP_SRTCP_SHORT (shorter than 8 + 4 + tag), DP_DROP_SRTCP_AUTH (tag, or the
+ * E flag is 0: the relay accepts only encrypted SRTCP), DP_DROP_SRTCP_REPLAY. (No key limit:
+ * 2^31 indexes bound SRTCP.) A packet that fails changes no state; its bytes are unspecified
+ * afterwards.
+ */
+int dp_srtcp_unprotect(struct dp_srtp_ctx *ctx, struct dp_srtp_replay *r, uint8_t *pkt,
+		       uint32_t *len);
+
+/*
+ * Protects one RTCP compound packet in place under SRTCP index `index` (1..DP_SRTCP_INDEX_MAX,
+ * chosen by the caller, who must never use one twice under a key): encrypts everything after
+ * the first 8 bytes, writes E=1 and the index, and the tag. cap is the writable room from
+ * pkt, at least *len + DP_SRTCP_TRAILER_MAX. *len becomes the SRTCP length. 0 or
+ * DP_DROP_SRTCP_ERROR (len < 8, no room, index out of range, OpenSSL failure).
+ */
+int dp_srtcp_protect(struct dp_srtp_ctx *ctx, uint32_t index, uint8_t *pkt, uint32_t *len,
+		     uint32_t cap);
 
 /* Constant-time comparison: 0 when equal. */
 int dp_srtp_memcmp_ct(const void *a, const void *b, size_t len);

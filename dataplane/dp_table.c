@@ -25,6 +25,7 @@
 #include "dp_config.h"
 #include "dp_log.h"
 #include "dp_srtcp.h"
+#include "dp_state.h"
 #include "dp_table.h"
 
 #define SLOT_NONE UINT32_MAX
@@ -104,9 +105,11 @@ hash_attach_rcu(struct rte_hash *h, struct rte_rcu_qsbr *v)
 }
 
 struct dp_tables *
-dp_tables_create(const struct dp_config *cfg, unsigned int n_workers, int socket)
+dp_tables_create(const struct dp_config *cfg, unsigned int n_workers, int socket,
+		 struct dp_state *state)
 {
 	struct dp_tables *t;
+	char err[256];
 	size_t sz;
 
 	if (n_workers == 0 || n_workers > DP_MAX_WORKERS)
@@ -119,6 +122,17 @@ dp_tables_create(const struct dp_config *cfg, unsigned int n_workers, int socket
 	t->n_workers = n_workers;
 	t->max_legs = cfg->max_legs;
 	t->max_confs = cfg->max_conferences;
+	t->state = state;
+	if (state == NULL) {
+		t->state = dp_state_open(NULL, cfg->max_legs + DP_TABLES_STATE_SPARE, 0, err,
+					 sizeof(err));
+		if (t->state == NULL) {
+			DP_LOG(ERR, "session table: %s", err);
+			rte_free(t);
+			return NULL;
+		}
+		t->own_state = true;
+	}
 
 	sz = rte_rcu_qsbr_get_memsize(n_workers);
 	t->rcu = rte_zmalloc_socket("sl_rcu", sz, RTE_CACHE_LINE_SIZE, socket);
@@ -159,24 +173,35 @@ fail:
 	return NULL;
 }
 
+/* What freeing a leg's crypto does with its counters in the state file. */
+enum state_fate {
+	STATE_KEEP,                  /* shutdown: for the next start */
+	STATE_RELEASE,               /* the leg or its keys are gone: wiped */
+	STATE_UNCLAIM,               /* an install that failed: as it was before */
+};
+
 static void
-crypto_free(struct dp_leg_crypto *c)
+crypto_free(struct dp_tables *t, struct dp_leg_crypto *c, enum state_fate fate)
 {
 	if (c == NULL)
 		return;
 	dp_srtp_ctx_free(c->rtp_in);
 	dp_srtp_ctx_free(c->rtp_out);
-	dp_srtcp_free(c->rtcp);
+	dp_srtcp_leg_free(c->rtcp);
+	if (fate == STATE_RELEASE)
+		dp_state_release(t->state, c->state);
+	else if (fate == STATE_UNCLAIM)
+		dp_state_unclaim(t->state, c->state);
 	obj_free(c);
 }
 
 static void
-cfg_free(struct dp_leg_cfg *cfg, bool with_crypto)
+cfg_free(struct dp_tables *t, struct dp_leg_cfg *cfg, bool with_crypto, enum state_fate fate)
 {
 	if (cfg == NULL)
 		return;
 	if (with_crypto)
-		crypto_free(cfg->crypto);
+		crypto_free(t, cfg->crypto, fate);
 	/* Zeroed: a reader that (wrongly) still held it would see leg id 0, never valid. */
 	memset(cfg, 0, sizeof(*cfg));
 	obj_free(cfg);
@@ -195,7 +220,7 @@ dp_tables_free(struct dp_tables *t)
 	free(t->retired);
 	if (t->legs != NULL)
 		for (uint32_t i = 0; i < t->max_legs; i++)
-			cfg_free(t->legs[i].cfg, true);
+			cfg_free(t, t->legs[i].cfg, true, STATE_KEEP);
 	if (t->confs != NULL)
 		for (uint32_t i = 0; i < t->max_confs; i++)
 			obj_free(t->confs[i].members);
@@ -207,6 +232,8 @@ dp_tables_free(struct dp_tables *t)
 	rte_free(t->confs);
 	rte_free(t->worker_legs);
 	rte_free(t->rcu);
+	if (t->own_state)
+		dp_state_close(t->state);
 	rte_free(t);
 }
 
@@ -285,13 +312,13 @@ retired_free(struct dp_tables *t, const struct dp_retired *r)
 		obj_free(r->obj);
 		break;
 	case RETIRE_CFG:
-		cfg_free(r->obj, false);
+		cfg_free(t, r->obj, false, STATE_KEEP);
 		break;
 	case RETIRE_CFG_CRYPTO:
-		cfg_free(r->obj, true);
+		cfg_free(t, r->obj, true, STATE_RELEASE);
 		break;
 	case RETIRE_LEG:
-		cfg_free(r->obj, true);
+		cfg_free(t, r->obj, true, STATE_RELEASE);
 		t->legs[r->slot].next_free = t->free_leg;
 		t->free_leg = r->slot;
 		t->pending_legs--;
@@ -539,21 +566,45 @@ flow_del(struct dp_tables *t, struct dp_leg *leg, uint32_t slot)
 
 /* ---- legs ---- */
 
+/*
+ * The leg's contexts, and its counters: those it had before sluice-dp restarted when the
+ * same leg comes back with the same keys. *err says what failed.
+ */
 static struct dp_leg_crypto *
-crypto_create(const struct dp_leg_spec *spec)
+crypto_create(struct dp_tables *t, const struct dp_leg_spec *spec, const char **err,
+	      int *status)
 {
 	struct dp_leg_crypto *c = obj_zalloc(sizeof(*c));
+	uint8_t fp[DP_STATE_FP_LEN];
+	int restored;
 
+	*err = "out of memory";
+	*status = DP_ERR_INTERNAL;
 	if (c == NULL)
 		return NULL;
+	if (dp_state_fingerprint(t->state, spec->leg_id, spec->suite, spec->key_in,
+				 spec->key_in_len, spec->key_out, spec->key_out_len, fp) != 0) {
+		obj_free(c);
+		return NULL;
+	}
+	c->state = dp_state_claim(t->state, spec->leg_id, fp, &restored);
+	if (c->state == NULL) {
+		*err = "state file full";
+		*status = DP_ERR_FULL;
+		obj_free(c);
+		return NULL;
+	}
+	if (restored)
+		DP_LOG(INFO, "leg %u: SRTP counters restored", spec->leg_id);
 	c->rtp_in = dp_srtp_ctx_create(spec->suite, spec->key_in, spec->key_in_len,
 				       DP_SRTP_INBOUND);
 	c->rtp_out = dp_srtp_ctx_create(spec->suite, spec->key_out, spec->key_out_len,
 					DP_SRTP_OUTBOUND);
-	c->rtcp = dp_srtcp_create(spec->suite, spec->key_in, spec->key_in_len,
-				  spec->key_out, spec->key_out_len);
+	c->rtcp = dp_srtcp_leg_create(spec->suite, spec->key_in, spec->key_in_len,
+				      spec->key_out, spec->key_out_len, c->state);
 	if (c->rtp_in == NULL || c->rtp_out == NULL || c->rtcp == NULL) {
-		crypto_free(c);
+		*err = "cannot create SRTP contexts";
+		crypto_free(t, c, STATE_UNCLAIM);
 		return NULL;
 	}
 	return c;
@@ -632,13 +683,12 @@ dp_tables_leg_add(struct dp_tables *t, const struct dp_leg_spec *spec, const cha
 		status = DP_ERR_SSRC_IN_USE;
 		goto fail;
 	}
-	crypto = crypto_create(spec);
 	cfg = obj_zalloc(sizeof(*cfg));
-	if (crypto == NULL || cfg == NULL) {
-		*err = "cannot create SRTP contexts";
-		status = DP_ERR_INTERNAL;
+	status = DP_ERR_INTERNAL;
+	*err = "out of memory";
+	crypto = cfg != NULL ? crypto_create(t, spec, err, &status) : NULL;
+	if (crypto == NULL)
 		goto fail;
-	}
 	/* Taken only now: conf_get() may have reclaimed slots onto the free list. */
 	slot = t->free_leg;
 	leg = &t->legs[slot];
@@ -694,8 +744,8 @@ dp_tables_leg_add(struct dp_tables *t, const struct dp_leg_spec *spec, const cha
 	retire_commit(t);
 	return DP_OK;
 fail:
-	cfg_free(cfg, false);
-	crypto_free(crypto);
+	cfg_free(t, cfg, false, STATE_KEEP);
+	crypto_free(t, crypto, STATE_UNCLAIM);
 	if (conf_created)
 		conf_release(t, cslot);
 	retire_commit(t);
@@ -866,13 +916,10 @@ dp_tables_leg_update(struct dp_tables *t, const struct dp_leg_spec *spec, const 
 		if (!(spec->has & DP_LEG_HAS_SUITE))
 			ks.suite = old->suite;
 		cfg->suite = ks.suite;
-		crypto = crypto_create(&ks);
+		crypto = crypto_create(t, &ks, err, &status);
 		dp_proto_wipe(&ks, sizeof(ks));
-		if (crypto == NULL) {
-			*err = "cannot create SRTP contexts";
-			status = DP_ERR_INTERNAL;
+		if (crypto == NULL)
 			goto fail;
-		}
 		cfg->crypto = crypto;
 	}
 	if (cfg->conf_slot != old_cslot) {
@@ -917,7 +964,7 @@ dp_tables_leg_update(struct dp_tables *t, const struct dp_leg_spec *spec, const 
 fail:
 	obj_free(m_new);
 	obj_free(m_old_new);
-	crypto_free(crypto);
+	crypto_free(t, crypto, STATE_UNCLAIM);
 	obj_free(cfg);
 	if (conf_created)
 		conf_release(t, new_cslot);

@@ -44,6 +44,8 @@
 
 struct dp_srtcp;
 struct dp_config;
+struct dp_leg_state;
+struct dp_state;
 struct dp_retired;
 
 #define DP_SCOPE_CONF 0x80000000u
@@ -60,14 +62,15 @@ struct dp_flow_key {
 	uint16_t lport;
 };
 
-/* SRTP state of a leg; replaced as a whole when its keys change. Owner lcore only. */
+/*
+ * SRTP state of a leg; replaced as a whole when its keys change. Owner lcore only. The
+ * counters (replay state, ROCs, the SRTCP index) are in `state`, in the state file.
+ */
 struct dp_leg_crypto {
 	struct dp_srtp_ctx *rtp_in;        /* the leg's key: what it sends us */
 	struct dp_srtp_ctx *rtp_out;       /* the relay's key for the leg */
 	struct dp_srtcp *rtcp;
-	uint8_t n_replay;
-	uint32_t replay_ssrc[DP_LEG_MAX_SSRCS];
-	struct dp_srtp_replay replay[DP_LEG_MAX_SSRCS];
+	struct dp_leg_state *state;
 };
 
 /* Immutable once published. */
@@ -159,6 +162,8 @@ struct dp_tables {
 	unsigned int n_workers;
 	uint32_t *worker_legs;             /* legs per owner, for placement */
 	const struct dp_config *cfg;
+	struct dp_state *state;            /* where legs' crypto counters live */
+	bool own_state;                    /* made by dp_tables_create (anonymous) */
 	/* control thread only: the retired objects, a ring of retired_cap (a power of two)
 	 * entries; [head, stamped) carry their token, [stamped, tail) wait for the end of the
 	 * change that retires them. Indexes run freely and are masked. */
@@ -173,9 +178,14 @@ struct dp_tables {
 
 /*
  * Control thread: create at start (before workers run), free after they stopped (it frees
- * what is still retired without waiting).
+ * what is still retired without waiting). Legs keep their crypto counters in `state`
+ * (dp_state_open for cfg->max_legs + DP_TABLES_STATE_SPARE slots; the caller closes it after
+ * dp_tables_free, which leaves the live legs' counters there for the next start); NULL: in
+ * anonymous memory of the tables' own.
  */
-struct dp_tables *dp_tables_create(const struct dp_config *cfg, unsigned int n_workers, int socket);
+#define DP_TABLES_STATE_SPARE 1024         /* key changes and removals in their grace period */
+struct dp_tables *dp_tables_create(const struct dp_config *cfg, unsigned int n_workers,
+				   int socket, struct dp_state *state);
 void dp_tables_free(struct dp_tables *t);
 /* Frees what was retired and whose grace period is over; never waits. Cheap when none is. */
 void dp_tables_reclaim(struct dp_tables *t);

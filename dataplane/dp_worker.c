@@ -53,6 +53,7 @@
 #include "dp_runtime.h"
 #include "dp_srtcp.h"
 #include "dp_srtp.h"
+#include "dp_state.h"
 #include "dp_table.h"
 #include "dp_worker.h"
 
@@ -538,7 +539,8 @@ deliver_rtcp(struct dp_worker *w, struct rte_mbuf *src, const uint32_t *legs, ui
 		}
 		plain_len = len = (uint32_t)rc;
 		rte_pktmbuf_trim(m, (uint16_t)(meta->len - plain_len));
-		rc = dp_srtcp_protect(cfg->crypto->rtcp, l7, &len, len + rte_pktmbuf_tailroom(m));
+		rc = dp_srtcp_leg_protect(cfg->crypto->rtcp, l7, &len,
+					  len + rte_pktmbuf_tailroom(m));
 		if (unlikely(rc != 0)) {
 			drop(w, m, (unsigned int)rc);
 			continue;
@@ -642,30 +644,6 @@ fanout(struct dp_worker *w, struct rte_mbuf *m, const struct dp_leg_cfg *src_cfg
 
 /* ---- owner: authenticate and decrypt ---- */
 
-/* The replay state for ssrc in the leg's crypto, taking a free or stale slot if needed. */
-static struct dp_srtp_replay *
-replay_state(struct dp_leg_crypto *c, const struct dp_leg_cfg *cfg, uint32_t ssrc)
-{
-	unsigned int i;
-
-	for (i = 0; i < c->n_replay; i++)
-		if (c->replay_ssrc[i] == ssrc)
-			return &c->replay[i];
-	if (c->n_replay < DP_LEG_MAX_SSRCS) {
-		i = c->n_replay++;
-	} else {
-		/* Full: the leg's SSRCs changed; reuse the state of one it no longer has. */
-		for (i = 0; i < DP_LEG_MAX_SSRCS; i++)
-			if (!dp_leg_cfg_has_ssrc(cfg, c->replay_ssrc[i]))
-				break;
-		if (i == DP_LEG_MAX_SSRCS)
-			return NULL;
-	}
-	c->replay_ssrc[i] = ssrc;
-	memset(&c->replay[i], 0, sizeof(c->replay[i]));
-	return &c->replay[i];
-}
-
 static void
 owner_srtcp(struct dp_worker *w, struct rte_mbuf *m, struct dp_leg *leg,
 	    const struct dp_leg_cfg *cfg, struct protect_batch *b)
@@ -675,7 +653,7 @@ owner_srtcp(struct dp_worker *w, struct rte_mbuf *m, struct dp_leg *leg,
 	uint32_t len = meta->len;
 	int rc;
 
-	rc = dp_srtcp_unprotect(cfg->crypto->rtcp, pkt_l7(m), &len);
+	rc = dp_srtcp_leg_unprotect(cfg->crypto->rtcp, cfg->ssrcs, cfg->n_ssrcs, pkt_l7(m), &len);
 	if (rc != 0) {
 		if (rc == DP_DROP_SRTCP_AUTH)
 			leg->rt.counters.auth_fail++;
@@ -735,7 +713,8 @@ owner_process(struct dp_worker *w, struct rte_mbuf **pkts, unsigned int n, struc
 			drop(w, m, DP_DROP_LEG_RECVONLY);
 			continue;
 		}
-		replay = replay_state(cfg->crypto, cfg, meta->ssrc);
+		replay = dp_replay_get(&cfg->crypto->state->rtp, meta->ssrc, cfg->ssrcs,
+				       cfg->n_ssrcs);
 		if (unlikely(replay == NULL)) {
 			drop(w, m, DP_DROP_SSRC_NOT_ALLOWED);
 			continue;

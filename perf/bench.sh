@@ -245,6 +245,7 @@ media = { udp_ports = [ 40000 ]; };
 workers = { burst = $BURST; idle_backoff_us = 0; tx_drain_us = 100; ring_size = 4096; };
 memory = { mbufs = $mbufs; mbuf_cache = 256; };
 control = { socket = "$SOCK"; };
+state = { file = "$WORK/dp-state"; };
 CONF
 }
 

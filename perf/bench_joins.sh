@@ -136,6 +136,7 @@ workers = { idle_backoff_us = 50; };
 memory = { mbufs = 8191; mbuf_cache = 64; };
 tables = { legs = $MAX_LEGS; conferences = $MAX_CONFS; ssrcs = $((2 * MAX_LEGS)); };
 control = { socket = "$WORK/dp.sock"; };
+state = { file = "$WORK/dp-state"; };
 CONF
 "$DP" -c "$WORK/dp.conf" > "$WORK/dp.log" 2>&1 &
 DP_PID=$!

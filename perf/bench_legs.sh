@@ -150,6 +150,7 @@ workers = { idle_backoff_us = $BACKOFF; };
 memory = { mbufs = 8191; mbuf_cache = 64; };
 tables = { legs = $MAX_LEGS; conferences = $MAX_CONFS; ssrcs = $((LEGS + 64)); };
 control = { socket = "$SOCK"; };
+state = { file = "$WORK/dp-state"; };
 CONF
 
 "$DP" -c "$WORK/dp.conf" > "$WORK/dp.log" 2>&1 &

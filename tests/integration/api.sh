@@ -179,6 +179,15 @@ for k in $(rcli --scan --pattern '*'); do
     ttl=$(rcli TTL "$k")
     [ "$ttl" -gt 0 ] || sl_fail "Redis key $k has no TTL ($ttl)"
 done
+# What still names the ended conference (its guest token) goes within the token's TTL.
+named=0
+for k in $(rcli --scan --pattern 'sl:t:*'); do
+    [ "$(rcli HGET "$k" conf)" = "$CONF" ] || continue
+    named=$((named + 1))
+    ttl=$(rcli TTL "$k")
+    [ "$ttl" -gt 0 ] && [ "$ttl" -le 120 ] || sl_fail "a key of the ended conference lives $ttl s"
+done
+sl_expect "keys naming the ended conference (its guest token)" "$named" 1
 
 api 1 POST logout "" "$ORG"; api_expect logout 204
 api 1 GET conferences "" "$ORG"; api_expect "token after logout" 401 unauthenticated

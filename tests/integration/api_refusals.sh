@@ -4,7 +4,7 @@
 # missing, forged, revoked, expired and orphaned bearer tokens, a guest token for another
 # conference, a role that may not act, bodies that are too large, too deep, with duplicate
 # keys, unknown fields or wrong types, too many headers, unknown routes and methods,
-# malformed ids, plain HTTP on the HTTPS port and TLS 1.1.
+# malformed ids, plain HTTP on the HTTPS port and TLS 1.1; api.max_connections.
 source "$(dirname "$0")/lib_cp.sh"
 
 sl_cp_setup slr 1
@@ -241,6 +241,28 @@ openssl s_client -connect 127.0.0.1:18444 -tls1_2 < /dev/null > "$TMP/tls12.out"
     sl_fail "TLS 1.2 refused: $(tail -3 "$TMP/tls12.out")"
 api 1 GET health; api_expect "health after plain HTTP and TLS 1.1" 200
 api 1 GET conferences "" "$ORG"; api_expect "API after plain HTTP and TLS 1.1" 200
+
+# ---- api.max_connections: at the limit new clients wait until a connection closes ----
+sl_cp_stop 2
+sed -i 's/^    max_body = 4096;$/    max_body = 4096;\n    max_connections = 2;/' "$TMP/cp2.conf"
+grep -q 'max_connections = 2;' "$TMP/cp2.conf" || sl_fail "cp2.conf: no max_connections"
+sl_cp_start 2
+HOLD=()
+for _ in 1 2; do     # two idle TLS connections, held open
+    sleep 30 | openssl s_client -connect 127.0.0.1:18445 -quiet > /dev/null 2>&1 &
+    HOLD+=($!)
+done
+metric2() { curl -s "http://127.0.0.1:19466/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
+for _ in $(seq 1 50); do [ "$(metric2 sluice_cp_api_connections)" = 2 ] && break; sleep 0.1; done
+sl_expect "API connections open" "$(metric2 sluice_cp_api_connections)" 2
+rc=0
+curl -s -o /dev/null --max-time 2 --cacert "$TMP/tls.crt" https://127.0.0.1:18445/v1/health || rc=$?
+sl_expect "a third connection waits (curl: timeout)" "$rc" 28
+sl_expect "limit reached once" "$(metric2 sluice_cp_api_connection_limit_total)" 1
+kill "${HOLD[0]}" 2>/dev/null || true
+pkill -f "openssl s_client -connect 127.0.0.1:18445" || true
+wait "${HOLD[@]}" 2>/dev/null || true
+api 2 GET health; api_expect "health once the held connections closed" 200
 
 for i in 1 2; do
     kill -0 "${CP_PIDS[$i]}" 2>/dev/null || sl_fail "sluice-cp $i died"

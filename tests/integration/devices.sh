@@ -23,6 +23,7 @@ media = { udp_ports = [ 40000 ]; };
 workers = { idle_backoff_us = 50; };
 memory = { mbufs = 4095; mbuf_cache = 64; };
 control = { socket = "${TMP}/dp.sock"; };
+state = { file = "${TMP}/dp-state"; };
 CONF
 
 sl_dp_start "$TMP/null.conf"

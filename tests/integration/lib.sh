@@ -92,6 +92,7 @@ workers = { burst = 32; idle_backoff_us = 50; };
 memory = { mbufs = 8191; mbuf_cache = 128; };
 tables = { legs = 1024; conferences = 64; ssrcs = 4096; flows = 2048; neighbours = 256; };
 control = { socket = "${TMP}/dp.sock"; icmp_rate = 100; };
+state = { file = "${TMP}/dp-state"; };
 ${extra}
 CONF
 }

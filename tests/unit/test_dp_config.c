@@ -659,6 +659,19 @@ test_string_settings_are_checked(void)
 		ASSERT_LINE(NAME ":10: control.socket = \"/aaaa");
 		CU_ASSERT_EQUAL(n_lines(err), 1);
 	}
+	/* the state file: absolute, or "" for counters in memory only; its ttl in range */
+	ASSERT_OK(doc("", "", ""));
+	CU_ASSERT_STRING_EQUAL(cfg.state_file, DP_CFG_STATE_FILE);
+	CU_ASSERT_EQUAL(cfg.orphan_ttl, 3600);
+	ASSERT_OK(doc("", "", "state = { file = \"\"; orphan_ttl = 10; };"));
+	CU_ASSERT_STRING_EQUAL(cfg.state_file, "");
+	CU_ASSERT_EQUAL(cfg.orphan_ttl, 10);
+	ASSERT_ONLY(doc("", "", "state = { file = \"dp-state\"; };"),
+		    NAME ":10: state.file = \"dp-state\": must be an absolute file path");
+	ASSERT_ONLY(doc("", "", "state = { file = \"/var/lib/sluice/\"; };"),
+		    NAME ":10: state.file = \"/var/lib/sluice/\": must be an absolute file path");
+	ASSERT_ONLY(doc("", "", "state = { orphan_ttl = 9; };"),
+		    NAME ":10: state.orphan_ttl = 9: must be");
 	/* control characters never reach a terminal raw */
 	ASSERT_ONLY("eal = { vdevs = ( \"net_af_packet0\" ); };\n"
 		    "ports = ( { device = \"net_af_packet0\"; ipv4 = \"198.18.0.1/24\";\n"

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include <rte_eal.h>
@@ -17,7 +18,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "dp_config.h"
-#include "dp_srtcp.h"
+#include "dp_state.h"
 #include "dp_table.h"
 #include "ut.h"
 
@@ -58,7 +59,7 @@ setup(void)
 	tcfg.max_conferences = 16;
 	tcfg.max_ssrcs = 256;
 	tcfg.max_flows = 64;
-	t = dp_tables_create(&tcfg, 2, SOCKET_ID_ANY);
+	t = dp_tables_create(&tcfg, 2, SOCKET_ID_ANY, NULL);
 	return t == NULL;
 }
 
@@ -73,7 +74,7 @@ setup_big(void)
 	tcfg.max_conferences = 16;
 	tcfg.max_ssrcs = BIG_LEGS * 2;
 	tcfg.max_flows = 64;
-	t = dp_tables_create(&tcfg, 2, SOCKET_ID_ANY);
+	t = dp_tables_create(&tcfg, 2, SOCKET_ID_ANY, NULL);
 	return t == NULL;
 }
 
@@ -946,8 +947,114 @@ test_full_table_waits_for_a_retired_slot(void)
 	CU_ASSERT_EQUAL(free_legs(), t->max_legs);
 }
 
+/* The leg's counters in its crypto's state slot: ROC 2 on its SSRC, SRTCP index 500. */
+static void
+counters_set(uint32_t leg_id)
+{
+	struct dp_leg_info info;
+	struct dp_leg_state *ls;
+	struct dp_srtp_replay *r;
+
+	CU_ASSERT_EQUAL_FATAL(dp_tables_leg_info(t, leg_id, &info), DP_OK);
+	ls = t->legs[slot_of(40000, info.spec.ssrcs[0])].cfg->crypto->state;
+	r = dp_replay_get(&ls->rtp, info.spec.ssrcs[0], info.spec.ssrcs, info.spec.n_ssrcs);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	r->top = 2ull << 16 | 9;
+	r->started = true;
+	ls->rtcp_out_index = 500;
+}
+
+static const struct dp_leg_state *
+leg_state(uint32_t ssrc)
+{
+	return t->legs[slot_of(40000, ssrc)].cfg->crypto->state;
+}
+
+/* Tables (in t) on the state file at path, with legs 1 and 2; leg 2's keys changed if asked. */
+static struct dp_state *
+relay_start(const char *path, bool leg2_new_keys)
+{
+	struct dp_leg_spec s;
+	struct dp_state *st;
+	const char *err;
+	char msg[256];
+
+	st = dp_state_open(path, 64, 60, msg, sizeof(msg));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	t = dp_tables_create(&tcfg, 2, SOCKET_ID_ANY, st);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	spec_make(&s, 1, 100, 40000, 0x1111);
+	CU_ASSERT_EQUAL_FATAL(dp_tables_leg_add(t, &s, &err), DP_OK);
+	spec_make(&s, 2, 100, 40000, 0x2222);
+	if (leg2_new_keys)
+		s.key_in[0] ^= 1;
+	CU_ASSERT_EQUAL_FATAL(dp_tables_leg_add(t, &s, &err), DP_OK);
+	return st;
+}
+
+static void
+test_counters_come_back_with_the_same_leg_and_keys(void)
+{
+	char path[] = "/tmp/sluice-table-state-XXXXXX";
+	struct dp_tables *saved = t;
+	struct dp_leg_spec s;
+	struct dp_state *st;
+	const struct dp_leg_state *ls;
+	const struct dp_srtp_replay *r;
+	struct dp_state_info info;
+	const char *err;
+	char msg[256];
+	int fd = mkstemp(path);
+
+	CU_ASSERT_FATAL(fd >= 0);
+	close(fd);
+	unlink(path);
+	/* given a relay that forwarded for legs 1 and 2 and stopped */
+	st = relay_start(path, false);
+	counters_set(1);
+	counters_set(2);
+	dp_tables_free(t);
+	dp_state_close(st);
+
+	/* when it starts again and gets leg 1 with its keys, leg 2 with new keys */
+	st = relay_start(path, true);
+
+	/* then leg 1 goes on from its ROC and beyond its SRTCP index; leg 2 starts afresh */
+	ls = leg_state(0x1111);
+	r = dp_replay_find(&t->legs[slot_of(40000, 0x1111)].cfg->crypto->state->rtp, 0x1111);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_EQUAL(r->top, 2ull << 16 | 9);
+	CU_ASSERT_EQUAL(ls->rtcp_out_index, 500 + DP_STATE_INDEX_SKIP);
+	ls = leg_state(0x2222);
+	CU_ASSERT_EQUAL(ls->rtp.n, 0);
+	CU_ASSERT_EQUAL(ls->rtcp_out_index, 0);
+
+	/* and a key change gives fresh counters; removal wipes them for good */
+	spec_make(&s, 1, 0, 0, 0);
+	s.has = DP_LEG_HAS_KEY_IN | DP_LEG_HAS_KEY_OUT;
+	s.key_out[3] ^= 1;
+	CU_ASSERT_EQUAL_FATAL(dp_tables_leg_update(t, &s, &err), DP_OK);
+	ls = leg_state(0x1111);
+	CU_ASSERT_EQUAL(ls->rtp.n, 0);
+	CU_ASSERT_EQUAL(ls->rtcp_out_index, 0);
+	CU_ASSERT_EQUAL(dp_tables_conf_del(t, 100, &(uint32_t){ 0 }), DP_OK);
+	rte_rcu_qsbr_synchronize(t->rcu, RTE_QSBR_THRID_INVALID);
+	dp_tables_reclaim(t);
+	dp_tables_free(t);
+	dp_state_close(st);
+	st = dp_state_open(path, 64, 60, msg, sizeof(msg));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	dp_state_info(st, &info);
+	CU_ASSERT_EQUAL(info.orphans, 1);       /* leg 2's old keys' state, until its ttl */
+	dp_state_close(st);
+	unlink(path);
+	t = saved;
+}
+
 static const struct ut_test writer_tests[] = {
 	{ "add and look up by port and conference scope", test_add_and_lookup },
+	{ "SRTP counters come back with the same leg and keys, not with others",
+	  test_counters_come_back_with_the_same_leg_and_keys },
 	{ "refuse duplicate id, SSRC clash, bad port; refused add leaves nothing", test_refusals },
 	{ "full table, conference delete frees every slot", test_full },
 	{ "members grouped by owner lcore", test_members_grouped_by_owner },
@@ -1011,8 +1118,6 @@ main(void)
 			free(copies[i]);
 		return 77;
 	}
-	if (dp_srtcp_init() != 0)
-		return 1;
 	rc = ut_run(suites);
 	rte_eal_cleanup();
 	for (unsigned int i = 0; i < RTE_DIM(args); i++)
