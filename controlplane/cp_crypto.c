@@ -784,11 +784,11 @@ cp_lookup_hash(const struct cp_keyring *ring, const char *purpose, const void *d
 	 */
 	if (ring == NULL || ring->n == 0 || purpose == NULL)
 		abort();
-	/* HKDF-Expand (RFC 5869) for one block: PRK is the uniform random first key. */
+	/* HKDF-Expand (RFC 5869) for one block: PRK is the uniform random last key. */
 	info[0] = (struct mac_part){ LOOKUP_LABEL, sizeof(LOOKUP_LABEL) - 1 };
 	info[1] = (struct mac_part){ purpose, strlen(purpose) };
 	info[2] = (struct mac_part){ &one, 1 };
-	rc = hmac_parts(256, ring->key[0], CP_KEY_LEN, info, 3, subkey);
+	rc = hmac_parts(256, ring->key[ring->n - 1], CP_KEY_LEN, info, 3, subkey);
 	if (rc == CP_SHA256_LEN)
 		rc = hmac_parts(256, subkey, CP_SHA256_LEN, &part, 1, mac);
 	cp_wipe(subkey, sizeof(subkey));

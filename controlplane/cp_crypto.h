@@ -109,8 +109,10 @@ int cp_open(const struct cp_keyring *ring, const char *aad, const uint8_t *in, s
 
 /*
  * A keyed hash for values looked up by hash (bearer tokens, recovery codes): HMAC-SHA256
- * under a subkey derived from the keyring's first key and `purpose`, as lower-case hex
- * (65 bytes with the NUL). A Redis dump alone cannot be used to test guesses.
+ * under a subkey derived from the keyring's last key and `purpose`, as lower-case hex
+ * (65 bytes with the NUL). A Redis dump alone cannot be used to test guesses. The last key
+ * is the oldest: a rotation puts a new key first and keeps the old ones (they open what they
+ * sealed), so sessions and recovery codes outlive it.
  */
 #define CP_LOOKUP_HASH_LEN 65
 void cp_lookup_hash(const struct cp_keyring *ring, const char *purpose, const void *data,

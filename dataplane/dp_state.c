@@ -232,7 +232,7 @@ state_file_open(struct dp_state *st, const char *path, uint32_t slots, char *err
 	}
 	if (state_hdr_check(&h, path, err, errlen) != 0)
 		return -1;
-	if ((size_t)sb.st_size != state_size(h.slots) ) {
+	if ((size_t)sb.st_size != state_size(h.slots)) {
 		snprintf(err, errlen, "%s: truncated state file (move it away to start without "
 			 "saved state)", path);
 		return -1;

@@ -4,7 +4,8 @@
 # a conference, a guest token, three participants joining over HTTPS and exchanging SRTP
 # through sluice-dp with exactly the keys the API gave them, leaving, and the end of the
 # conference. Then what must not be there: keys in a Redis dump, secrets in any log, keys
-# without a TTL, connections of sluice-cp other than to Redis and the dataplane.
+# without a TTL, connections of sluice-cp other than to Redis and the dataplane; a keyring
+# rotation (SIGHUP) that keeps sessions and recovery codes.
 source "$(dirname "$0")/lib_cp.sh"
 
 sl_cp_setup sla 3
@@ -158,6 +159,23 @@ for u in admin olga; do
 done
 ! grep -qaF "$PW_ADMIN" "$TMP/dump.rdb" || sl_fail "a password is in the Redis dump"
 ! grep -qaF "$ORG" "$TMP/dump.rdb" || sl_fail "a bearer token is in the Redis dump"
+
+# ---- keyring rotation: a new key first, then SIGHUP; sessions and recovery codes live on ----
+NEWKEY=$(openssl rand -hex 32); echo "$NEWKEY" >> "$SECRETS"
+{ printf '2 %s\n' "$NEWKEY"; grep -v '^#' "$TMP/cp.key"; } > "$TMP/cp.key.new"
+chmod 600 "$TMP/cp.key.new"
+mv "$TMP/cp.key.new" "$TMP/cp.key"
+kill -HUP "${CP_PIDS[1]}"
+for _ in $(seq 1 50); do
+    [ "$(grep -c 'configuration reloaded' "$TMP/cp1.log")" -ge 1 ] && break
+    sleep 0.1
+done
+grep -q 'configuration reloaded' "$TMP/cp1.log" || sl_fail "no reload after SIGHUP: $(tail -3 "$TMP/cp1.log")"
+api 1 GET conferences "" "$ORG"; api_expect "the organizer's session after the rotation" 200
+RC=$(jq -r '.recovery_codes[2]' "$TMP/olga.enrol")
+api 1 POST login "{\"user\":\"olga\",\"password\":\"organizer-pass-01\",\"recovery_code\":\"$RC\"}"
+api_expect "a recovery code after the rotation" 200
+echo "$(jq -r .token "$TMP/api.out")" >> "$SECRETS"
 
 # ---- leaving ----
 L1=$(jq -r .leg "$TMP/j1.json"); L3=$(jq -r .leg "$TMP/j3.json")

@@ -654,7 +654,7 @@ test_lookup_hash_differs_by_purpose_key_and_data(void)
 
 	ring_of(&r1, "1 " K1_HEX "\n");
 	ring_of(&r2, "1 " K2_HEX "\n");
-	ring_of(&r1b, "5 " K1_HEX "\n6 " K2_HEX "\n");
+	ring_of(&r1b, "6 " K2_HEX "\n5 " K1_HEX "\n");
 	cp_lookup_hash(&r1, "token", "abc", 3, a);
 	CU_ASSERT_EQUAL(strlen(a), 64);
 	cp_lookup_hash(&r1, "token", "abc", 3, b);
@@ -665,7 +665,8 @@ test_lookup_hash_differs_by_purpose_key_and_data(void)
 	CU_ASSERT_STRING_NOT_EQUAL(a, b);
 	cp_lookup_hash(&r2, "token", "abc", 3, b);
 	CU_ASSERT_STRING_NOT_EQUAL(a, b);
-	/* only the first key counts, whatever its id */
+	/* only the last (oldest) key counts, whatever its id: a rotation, which puts a new
+	 * key first, keeps every token and recovery code */
 	cp_lookup_hash(&r1b, "token", "abc", 3, b);
 	CU_ASSERT_STRING_EQUAL(a, b);
 	/* the purpose does not run into the data */
