@@ -55,10 +55,12 @@ usage(FILE *f)
 {
 	fprintf(f,
 		"usage: sluice-dp [-c FILE]\n"
-		"       sluice-dp --check-config FILE\n"
+		"       sluice-dp [-c FILE] --check-config [FILE]\n"
 		"\n"
 		"  -c, --config FILE       configuration (default " DEFAULT_CONFIG ")\n"
-		"      --check-config FILE validate FILE, explain each error with its line; exit 0 if valid\n"
+		"      --check-config [FILE]\n"
+		"                          validate FILE (or the -c file), explain each error with its\n"
+		"                          line; exit 0 if valid\n"
 		"  -V, --version           print the version\n"
 		"  -h, --help              this text\n"
 		"\n"
@@ -224,12 +226,12 @@ main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
-		{ "check-config", required_argument, NULL, 'C' },
+		{ "check-config", optional_argument, NULL, 'C' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *path = DEFAULT_CONFIG;
+	const char *path = DEFAULT_CONFIG, *check_path = NULL;
 	struct dp_config *cfg;
 	struct dp_dataplane *dp;
 	struct eal_args *eal;
@@ -242,7 +244,11 @@ main(int argc, char **argv)
 			path = optarg;
 			break;
 		case 'C':
-			path = optarg;
+			/* "--check-config FILE" and "-c FILE --check-config" (as sluice-cp) */
+			if (optarg == NULL && optind < argc && argv[optind][0] != '-')
+				optarg = argv[optind++];
+			if (optarg != NULL)
+				check_path = optarg;
 			check_only = true;
 			break;
 		case 'V':
@@ -260,6 +266,8 @@ main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_CONFIG;
 	}
+	if (check_path != NULL)
+		path = check_path;
 	cfg = calloc(1, sizeof(*cfg));
 	dp = calloc(1, sizeof(*dp));
 	eal = calloc(1, sizeof(*eal));

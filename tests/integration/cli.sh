@@ -105,6 +105,11 @@ sl_log "configuration check"
 CONF=$SRC/conf/sluice-dp.conf
 "$DP" --check-config "$CONF" > "$TMP/check.out" 2>&1 || sl_fail "conf/sluice-dp.conf invalid: $(cat "$TMP/check.out")"
 grep -q "^$CONF: valid" "$TMP/check.out" || sl_fail "check-config said: $(cat "$TMP/check.out")"
+# the systemd unit's form (as sluice-cp's): -c FILE --check-config
+"$DP" -c "$CONF" --check-config > "$TMP/check2.out" 2>&1 || sl_fail "-c FILE --check-config: $(cat "$TMP/check2.out")"
+grep -q "^$CONF: valid" "$TMP/check2.out" || sl_fail "-c FILE --check-config said: $(cat "$TMP/check2.out")"
+unit_pre=$(sed -n 's|^ExecStartPre=/usr/local/bin/sluice-dp ||p' "$SRC/conf/sluice-dp.service")
+sl_expect "sluice-dp.service checks its configuration" "$unit_pre" "-c /etc/sluice/sluice-dp.conf --check-config"
 
 # line_of FILE REGEX: number of the first line matching REGEX.
 line_of() { { grep -nP "$2" "$1" || true; } | head -n 1 | cut -d: -f1; }
