@@ -22,12 +22,12 @@
  *
  * Threads: the control thread opens, claims, releases and ticks; a slot's counters are
  * written by its leg's owner lcore only, between claim and release. Return convention:
- * pointers (NULL on failure), ints 0 / -1 with a message.
+ * pointers, NULL on failure (dp_state_open with a message in err); dp_state_fingerprint
+ * 0 or -1.
  */
 #ifndef DP_STATE_H
 #define DP_STATE_H
 
-#include <stdalign.h>
 #include <stddef.h>
 #include <stdint.h>
 
