@@ -61,6 +61,8 @@ struct dp_state {
 	uint32_t orphan_ttl;
 	uint64_t expire_at;           /* 0: not yet known (first tick) */
 	uint64_t synced_at;           /* last write-back started */
+	EVP_MD *sha256;               /* fetched once: an install hashes without a lookup */
+	EVP_MD_CTX *md;               /* control thread only, reused for every fingerprint */
 	bool expired;
 };
 
@@ -312,7 +314,9 @@ dp_state_open(const char *path, uint32_t slots, uint32_t orphan_ttl, char *err, 
 		}
 		*st->hdr = h;
 	}
-	if (state_scan(st) != 0) {
+	st->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	st->md = EVP_MD_CTX_new();
+	if (st->sha256 == NULL || st->md == NULL || state_scan(st) != 0) {
 		snprintf(err, errlen, "state: out of memory");
 		goto fail;
 	}
@@ -334,6 +338,8 @@ dp_state_close(struct dp_state *st)
 	}
 	if (st->fd >= 0)
 		close(st->fd);        /* drops the lock */
+	EVP_MD_CTX_free(st->md);
+	EVP_MD_free(st->sha256);
 	free(st->free);
 	free(st->orphans);
 	free(st);
@@ -348,7 +354,7 @@ dp_state_fingerprint(const struct dp_state *st, uint32_t leg_id, uint8_t suite,
 	uint8_t md[EVP_MAX_MD_SIZE];
 	uint8_t hdr[8];
 	unsigned int md_len = 0;
-	EVP_MD_CTX *c;
+	EVP_MD_CTX *c = st->md;
 	int rc = -1;
 
 	if (in_len > UINT8_MAX || out_len > UINT8_MAX)
@@ -358,8 +364,7 @@ dp_state_fingerprint(const struct dp_state *st, uint32_t leg_id, uint8_t suite,
 	hdr[5] = (uint8_t)in_len;
 	hdr[6] = (uint8_t)out_len;
 	hdr[7] = 0;
-	c = EVP_MD_CTX_new();
-	if (c != NULL && EVP_DigestInit_ex(c, EVP_sha256(), NULL) == 1 &&
+	if (EVP_DigestInit_ex(c, st->sha256, NULL) == 1 &&
 	    EVP_DigestUpdate(c, st->hdr->salt, STATE_SALT_LEN) == 1 &&
 	    EVP_DigestUpdate(c, label, sizeof(label)) == 1 &&
 	    EVP_DigestUpdate(c, hdr, sizeof(hdr)) == 1 &&
@@ -369,7 +374,6 @@ dp_state_fingerprint(const struct dp_state *st, uint32_t leg_id, uint8_t suite,
 		memcpy(fp, md, DP_STATE_FP_LEN);
 		rc = 0;
 	}
-	EVP_MD_CTX_free(c);
 	OPENSSL_cleanse(md, sizeof(md));
 	return rc;
 }

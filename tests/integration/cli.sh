@@ -156,6 +156,20 @@ cmp -s "$TMP/run-broken.err" "$TMP/run-broken.check" ||
 grep -q "EAL" "$TMP/run-broken.out" "$TMP/run-broken.err" && sl_fail "EAL started with a broken file"
 [ ! -e "$SOCK" ] || sl_fail "a control socket exists after a refused start-up"
 
+# A state file that is not one (state.file): start-up refused with the reason, the file kept.
+sl_config "$TMP/run-badstate.conf" 1 1
+sed -i "s|^state = .*|state = { file = \"$TMP/junk-state\"; };|" "$TMP/run-badstate.conf"
+head -c 8192 /dev/urandom > "$TMP/junk-state"
+chmod 600 "$TMP/junk-state"
+cp "$TMP/junk-state" "$TMP/junk-state.orig"
+rc=0
+timeout 20 "$DP" -c "$TMP/run-badstate.conf" > "$TMP/run-badstate.out" 2>&1 || rc=$?
+sl_expect "sluice-dp exit status with a foreign state file" "$rc" 2
+grep -qF "state: $TMP/junk-state: not a sluice-dp state file" "$TMP/run-badstate.out" ||
+    sl_fail "sluice-dp with a foreign state file said: $(tail -3 "$TMP/run-badstate.out")"
+cmp -s "$TMP/junk-state" "$TMP/junk-state.orig" || sl_fail "the foreign state file was changed"
+[ ! -e "$SOCK" ] || sl_fail "a control socket exists after a refused state file"
+
 # ---- no dataplane ----
 
 sl_log "no dataplane"

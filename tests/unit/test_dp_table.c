@@ -970,16 +970,19 @@ leg_state(uint32_t ssrc)
 	return t->legs[slot_of(40000, ssrc)].cfg->crypto->state;
 }
 
-/* Tables (in t) on the state file at path, with legs 1 and 2; leg 2's keys changed if asked. */
+/*
+ * Tables (in t) on a state of `slots` legs in the file at path (NULL: in memory), with legs 1
+ * and 2 in conference 100; leg 2's keys changed if asked.
+ */
 static struct dp_state *
-relay_start(const char *path, bool leg2_new_keys)
+relay_start(const char *path, uint32_t slots, bool leg2_new_keys)
 {
 	struct dp_leg_spec s;
 	struct dp_state *st;
 	const char *err;
 	char msg[256];
 
-	st = dp_state_open(path, 64, 60, msg, sizeof(msg));
+	st = dp_state_open(path, slots, 60, msg, sizeof(msg));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
 	t = dp_tables_create(&tcfg, 2, SOCKET_ID_ANY, st);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
@@ -1010,14 +1013,14 @@ test_counters_come_back_with_the_same_leg_and_keys(void)
 	close(fd);
 	unlink(path);
 	/* given a relay that forwarded for legs 1 and 2 and stopped */
-	st = relay_start(path, false);
+	st = relay_start(path, 64, false);
 	counters_set(1);
 	counters_set(2);
 	dp_tables_free(t);
 	dp_state_close(st);
 
 	/* when it starts again and gets leg 1 with its keys, leg 2 with new keys */
-	st = relay_start(path, true);
+	st = relay_start(path, 64, true);
 
 	/* then leg 1 goes on from its ROC and beyond its SRTCP index; leg 2 starts afresh */
 	ls = leg_state(0x1111);
@@ -1051,10 +1054,39 @@ test_counters_come_back_with_the_same_leg_and_keys(void)
 	t = saved;
 }
 
+static void
+test_full_state_file_refuses_the_leg_and_changes_nothing(void)
+{
+	struct dp_tables *saved = t;
+	struct dp_leg_spec s;
+	struct dp_state *st;
+	const char *err;
+
+	/* given tables whose state holds two legs, both in use */
+	st = relay_start(NULL, 2, false);
+	/* when a third leg comes, then it is refused and nothing of it stays */
+	spec_make(&s, 3, 101, 40000, 0x103);
+	CU_ASSERT_EQUAL(dp_tables_leg_add(t, &s, &err), DP_ERR_FULL);
+	CU_ASSERT_STRING_EQUAL(err, "state file full");
+	CU_ASSERT_EQUAL(t->n_legs, 2);
+	CU_ASSERT_EQUAL(t->n_confs, 1);
+	CU_ASSERT(slot_of(40000, 0x103) < 0);
+	/* once a leg goes (after its grace period) the slot serves again */
+	CU_ASSERT_EQUAL(dp_tables_leg_del(t, 1), DP_OK);
+	rte_rcu_qsbr_synchronize(t->rcu, RTE_QSBR_THRID_INVALID);
+	dp_tables_reclaim(t);
+	CU_ASSERT_EQUAL(dp_tables_leg_add(t, &s, &err), DP_OK);
+	dp_tables_free(t);
+	dp_state_close(st);
+	t = saved;
+}
+
 static const struct ut_test writer_tests[] = {
 	{ "add and look up by port and conference scope", test_add_and_lookup },
 	{ "SRTP counters come back with the same leg and keys, not with others",
 	  test_counters_come_back_with_the_same_leg_and_keys },
+	{ "full state file refuses the leg and changes nothing",
+	  test_full_state_file_refuses_the_leg_and_changes_nothing },
 	{ "refuse duplicate id, SSRC clash, bad port; refused add leaves nothing", test_refusals },
 	{ "full table, conference delete frees every slot", test_full },
 	{ "members grouped by owner lcore", test_members_grouped_by_owner },
